@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libearlyslab: the header and the record slots, following the reader
+ * contract of early_slab_trace.h through est_check_header() and
+ * est_slot_status().
+ *
+ * Slot i of a valid buffer holds sequence number i (anything else is
+ * reported as bad by est_slot_status()), so walking the slots in index order
+ * is walking the events in sequence order: nothing needs sorting and nothing
+ * is kept per event.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "es_internal.h"
+
+bool es_loaded(struct es_trace *t)
+{
+	if (t && t->buf)
+		return true;
+	if (t)
+		es_set_error(t, "no trace loaded");
+	return false;
+}
+
+/*
+ * es_attach_buffer() - validate the header at @buf and make it the trace.
+ * @len is how many bytes from @buf on are readable. On error the message
+ * names t->name.
+ */
+int es_attach_buffer(struct es_trace *t, const unsigned char *buf,
+		     uint64_t len)
+{
+	struct est_header *h = &t->hdr;
+	enum est_hdr_error e;
+	uint64_t need;
+
+	memset(h, 0, sizeof(*h));
+	memcpy(h, buf, len < sizeof(*h) ? len : sizeof(*h));
+	e = est_check_header(h, len);
+	switch (e) {
+	case EST_HDR_OK:
+		break;
+	case EST_HDR_SHORT:
+		if (!len)
+			es_set_error(t, "%s: empty (no trace header)", t->name);
+		else
+			es_set_error(t,
+				     "%s: %llu bytes, shorter than the %zu-byte trace header",
+				     t->name, (unsigned long long)len,
+				     sizeof(*h));
+		return -1;
+	case EST_HDR_MAGIC:
+		es_set_error(t,
+			     "%s: bad magic 0x%016llx (not an early_slab_trace buffer)",
+			     t->name, (unsigned long long)h->magic);
+		return -1;
+	case EST_HDR_VERSION:
+		es_set_error(t,
+			     "%s: unsupported trace format version %u (this earlyslab reads version %u)",
+			     t->name, h->version, EST_VERSION);
+		return -1;
+	case EST_HDR_SIZES:
+		es_set_error(t,
+			     "%s: implausible header: header_size %u, record_size %u, capacity %u (%s)",
+			     t->name, h->header_size, h->record_size,
+			     h->capacity, est_hdr_error_str(e));
+		return -1;
+	case EST_HDR_TRUNCATED:
+		need = (uint64_t)h->header_size +
+		       (uint64_t)h->capacity * h->record_size;
+		es_set_error(t,
+			     "%s: truncated: header announces %u records of %u bytes (%llu bytes), only %llu present",
+			     t->name, h->capacity, h->record_size,
+			     (unsigned long long)need,
+			     (unsigned long long)len);
+		return -1;
+	default:
+		es_set_error(t, "%s: %s", t->name, est_hdr_error_str(e));
+		return -1;
+	}
+	t->buf = buf;
+	t->buf_len = (uint64_t)h->header_size +
+		     (uint64_t)h->capacity * h->record_size;
+	t->nslots = est_nr_slots(h);
+	t->counted = false;
+	return 0;
+}
+
+static bool type_has_pfn(uint32_t type, uint32_t path)
+{
+	switch (type) {
+	case EST_EV_GETPAGES:
+	case EST_EV_FREEPAGES:
+	case EST_EV_SKIP:
+		return true;
+	case EST_EV_LARGE:
+		return path != EST_PATH_REFUSED;
+	}
+	return false;
+}
+
+/* How many page frames an event covers (0 if it carries no pfn). */
+uint64_t es_event_pages(const struct es_event *ev)
+{
+	if (ev->status != ES_SLOT_OK || !type_has_pfn(ev->type, ev->path))
+		return 0;
+	if (ev->type == EST_EV_SKIP && ev->arg)
+		return ev->arg;
+	if (ev->order > ES_MAX_ORDER)
+		return 0;
+	return 1ULL << ev->order;
+}
+
+void es_decode_slot(const struct es_trace *t, uint64_t slot,
+		    struct es_event *ev)
+{
+	const struct est_header *h = &t->hdr;
+	struct est_record rec;
+
+	/* Copy first: the bytes may be unaligned and are never trusted. */
+	memcpy(&rec, t->buf + h->header_size + slot * h->record_size,
+	       sizeof(rec));
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = slot;
+	ev->status = (uint32_t)est_slot_status(&rec, slot);
+	if (ev->status != ES_SLOT_OK)
+		return;
+	ev->pfn = rec.pfn;
+	ev->cache = rec.cache;
+	ev->caller = rec.caller;
+	ev->ts = rec.ts;
+	ev->arg = rec.arg;
+	ev->type = rec.type;
+	ev->phase = rec.phase;
+	ev->order = rec.order;
+	ev->path = rec.path;
+	ev->nid_req = rec.nid_req;
+	ev->nid = rec.nid;
+	ev->cpu = rec.cpu;
+	ev->flags = rec.flags;
+	/* reads at most sizeof(ev->name) - 1 bytes of rec.name */
+	es_sanitize(ev->name, rec.name, sizeof(ev->name));
+}
+
+int es_count(struct es_trace *t)
+{
+	struct es_status *c = &t->counts;
+	struct es_event ev;
+	uint64_t i;
+	bool first = true;
+
+	if (!es_loaded(t))
+		return -1;
+	if (t->counted)
+		return 0;
+	memset(c, 0, sizeof(*c));
+	c->magic = t->hdr.magic;
+	c->version = t->hdr.version;
+	c->header_size = t->hdr.header_size;
+	c->record_size = t->hdr.record_size;
+	c->flags = t->hdr.flags;
+	c->capacity = t->hdr.capacity;
+	c->phase = t->hdr.phase;
+	c->head = (uint64_t)t->hdr.head.counter;
+	c->lost = (uint64_t)t->hdr.lost.counter;
+	c->slots = t->nslots;
+	c->source = t->source;
+	c->buffer_addr = t->buffer_addr;
+	c->phys_base = t->phys_base;
+	c->last_phase = t->hdr.phase < EST_PHASE_MAX ? t->hdr.phase : 0;
+	for (i = 0; i < t->nslots; i++) {
+		es_decode_slot(t, i, &ev);
+		switch (ev.status) {
+		case ES_SLOT_OK:
+			c->committed++;
+			break;
+		case ES_SLOT_TORN:
+			c->torn++;
+			continue;
+		case ES_SLOT_PENDING:
+			c->pending++;
+			continue;
+		default:
+			c->bad++;
+			continue;
+		}
+		c->by_type[ev.type < ES_NR_TYPES &&
+			   ev.type < EST_EV_MAX ? ev.type : 0]++;
+		if (ev.phase < EST_PHASE_MAX && ev.phase > c->last_phase)
+			c->last_phase = ev.phase;
+		if (first)
+			c->first_ts = ev.ts;
+		c->last_ts = ev.ts;
+		first = false;
+	}
+	t->counted = true;
+	return 0;
+}
+
+int es_get_status(struct es_trace *t, struct es_status *st)
+{
+	if (es_count(t))
+		return -1;
+	*st = t->counts;
+	return 0;
+}
+
+/*
+ * Whether every event that happened is in the buffer: nothing lost, no
+ * slot torn, pending or bad.
+ */
+bool es_trace_complete(struct es_trace *t)
+{
+	const struct es_status *c = &t->counts;
+
+	if (es_count(t))
+		return false;
+	return !c->lost && c->head <= c->capacity && !c->torn &&
+	       !c->pending && !c->bad;
+}
+
+bool es_event_match(const struct es_event *ev, const struct es_filter *f)
+{
+	uint64_t pages, last;
+
+	if (!f)
+		return true;
+	if (ev->status != ES_SLOT_OK)
+		return f->all_slots && !f->types && !f->phases &&
+		       !f->has_pfn && !(f->cache && *f->cache);
+	if (f->types && (ev->type >= 32 || !(f->types & (1U << ev->type))))
+		return false;
+	if (f->phases &&
+	    (ev->phase >= 32 || !(f->phases & (1U << ev->phase))))
+		return false;
+	if (f->has_pfn) {
+		pages = es_event_pages(ev);
+		if (!pages)
+			return false;
+		last = ev->pfn + pages - 1;
+		if (last < ev->pfn)
+			last = UINT64_MAX;
+		if (last < f->pfn_lo || ev->pfn > f->pfn_hi)
+			return false;
+	}
+	if (f->cache && *f->cache) {
+		if (!ev->cache && !ev->name[0])
+			return false;
+		if (!es_cache_match(f->cache, ev->cache, ev->name))
+			return false;
+	}
+	return true;
+}
+
+int es_foreach_event(struct es_trace *t, const struct es_filter *f,
+		     es_event_fn fn, void *arg)
+{
+	struct es_event ev;
+	uint64_t i;
+	int ret;
+
+	if (!es_loaded(t))
+		return -1;
+	for (i = 0; i < t->nslots; i++) {
+		es_decode_slot(t, i, &ev);
+		if (!es_event_match(&ev, f))
+			continue;
+		ret = fn(&ev, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct es_iter {
+	struct es_trace *t;
+	struct es_filter f;
+	char *cache;
+	uint64_t slot;
+};
+
+struct es_iter *es_iter_new(struct es_trace *t, const struct es_filter *f)
+{
+	struct es_iter *it;
+
+	if (!es_loaded(t))
+		return NULL;
+	it = calloc(1, sizeof(*it));
+	if (!it)
+		return NULL;
+	it->t = t;
+	if (f) {
+		it->f = *f;
+		if (f->cache) {
+			it->cache = strdup(f->cache);
+			if (!it->cache) {
+				free(it);
+				return NULL;
+			}
+			it->f.cache = it->cache;
+		}
+	}
+	return it;
+}
+
+int es_iter_next(struct es_iter *it, struct es_event *ev)
+{
+	if (!it)
+		return 0;
+	while (it->slot < it->t->nslots) {
+		es_decode_slot(it->t, it->slot++, ev);
+		if (es_event_match(ev, &it->f))
+			return 1;
+	}
+	return 0;
+}
+
+void es_iter_free(struct es_iter *it)
+{
+	if (!it)
+		return;
+	free(it->cache);
+	free(it);
+}

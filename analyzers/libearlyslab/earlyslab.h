@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libearlyslab - read an early_slab_trace buffer and rebuild what the slab
+ * allocator did with page frames during early boot.
+ *
+ * The format itself is defined once, in tracepoints/early_slab_trace.h; this
+ * library follows the reader contract written there (est_check_header(),
+ * est_slot_status()) and adds what a person debugging early boot needs:
+ * sources (a raw buffer, a QEMU ELF core, /proc/kcore), per-pfn ownership
+ * timelines, consistency checks and caller symbolization.
+ *
+ * The interface is made for C and for Python ctypes alike: one opaque
+ * handle, plain functions, fixed-layout structs, callbacks that return
+ * non-zero to stop, and es_command() which runs any command of the
+ * earlyslab(8) tool and hands back its text or JSON output.
+ *
+ * Memory: the buffer is mapped (raw files) or copied once (cores, in-memory
+ * buffers); analysis keeps state per page frame touched, never per event,
+ * and every result is handed out as it is found.
+ *
+ * Errors: functions returning int return 0 on success and -1 on error; the
+ * one-line message (naming the file and what is wrong) is then available
+ * from es_error().
+ *
+ * Threads: use the library from one thread at a time (the commands parse
+ * their options with getopt).
+ */
+#ifndef EARLYSLAB_H
+#define EARLYSLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ES_API_VERSION		1
+
+#define ES_NAME_LEN		16	/* EST_NAME_LEN: 15 characters + NUL */
+#define ES_NO_SEQ		UINT64_MAX
+#define ES_NO_PFN		UINT64_MAX
+
+/* Opaque handle: one trace source plus an optional vmlinux. */
+struct es_trace;
+
+/* Where the buffer came from. */
+enum es_source {
+	ES_SRC_NONE = 0,
+	ES_SRC_RAW = 1,		/* a file holding the buffer's bytes */
+	ES_SRC_CORE = 2,	/* ELF core, guest-physical PT_LOADs (QEMU) */
+	ES_SRC_KCORE = 3,	/* ELF core, kernel-virtual PT_LOADs (kcore) */
+	ES_SRC_MEMORY = 4,	/* bytes handed over by the caller */
+};
+
+/* ---- Opening ------------------------------------------------------------ */
+
+int es_api_version(void);
+struct es_trace *es_trace_new(void);
+void es_trace_free(struct es_trace *t);
+
+/*
+ * es_set_vmlinux() - use this vmlinux for symbols.
+ * Must come before es_load_core(). Fails if the file is not an ELF
+ * executable or lacks the symbol early_slab_trace.
+ */
+int es_set_vmlinux(struct es_trace *t, const char *path);
+
+/* es_load_raw() - the buffer's bytes in a file (as saved by gdb). */
+int es_load_raw(struct es_trace *t, const char *path);
+
+/*
+ * es_load_core() - a QEMU dump-guest-memory ELF core or /proc/kcore.
+ * With a vmlinux, the buffer is found at the translated address of
+ * early_slab_trace (QEMU: va - 0xffffffff80000000 + phys_base, phys_base
+ * read from the dump; kcore: by virtual address) and the vmlinux build-id
+ * is compared with the one in the dump. Without one, /proc/kcore uses
+ * /proc/kallsyms and a QEMU core is searched for a single valid header.
+ */
+int es_load_core(struct es_trace *t, const char *path);
+
+/*
+ * es_load_memory() - bytes read by the caller (gdb's read_memory); they are
+ * copied. @name is used in messages.
+ */
+int es_load_memory(struct es_trace *t, const void *buf, size_t len,
+		   const char *name);
+
+/* The last error: one line without the program name, never NULL. */
+const char *es_error(const struct es_trace *t);
+
+/* ---- Header and slots --------------------------------------------------- */
+
+#define ES_NR_TYPES	8	/* by_type[] index: enum est_event, 0 = other */
+
+struct es_status {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t header_size;
+	uint32_t record_size;
+	uint32_t flags;
+	uint32_t capacity;
+	uint32_t phase;		/* header's current phase */
+	uint64_t head;
+	uint64_t lost;
+	uint64_t slots;		/* min(head, capacity) */
+	uint64_t committed;
+	uint64_t torn;
+	uint64_t pending;
+	uint64_t bad;
+	uint64_t by_type[ES_NR_TYPES];
+	uint32_t last_phase;	/* highest phase seen in a marker or record */
+	uint32_t source;	/* enum es_source */
+	uint64_t buffer_addr;	/* where the buffer was found (0 for raw) */
+	uint64_t phys_base;	/* as read from the dump (ES_SRC_CORE) */
+	uint64_t first_ts;
+	uint64_t last_ts;
+};
+
+int es_get_status(struct es_trace *t, struct es_status *st);
+
+/* ---- Events ------------------------------------------------------------- */
+
+enum es_slot {
+	ES_SLOT_OK = 0,		/* EST_SLOT_OK ... EST_SLOT_BAD */
+	ES_SLOT_TORN = 1,
+	ES_SLOT_PENDING = 2,
+	ES_SLOT_BAD = 3,
+};
+
+/* One decoded record; fields mirror struct est_record. */
+struct es_event {
+	uint64_t seq;
+	uint64_t pfn;
+	uint64_t cache;
+	uint64_t caller;
+	uint64_t ts;
+	uint64_t arg;
+	uint32_t status;	/* enum es_slot; other fields valid if OK */
+	uint32_t type;		/* enum est_event */
+	uint32_t phase;		/* enum est_phase */
+	uint32_t order;
+	uint32_t path;		/* enum est_path */
+	int32_t nid_req;
+	int32_t nid;
+	uint32_t cpu;
+	uint32_t flags;		/* EST_RF_* */
+	char name[ES_NAME_LEN];	/* NUL-terminated copy */
+};
+
+/* Filter for es_foreach_event() and the iterator; zero means "any". */
+struct es_filter {
+	uint32_t types;		/* bit (1 << type) per wanted type */
+	uint32_t phases;	/* bit (1 << phase) per wanted phase */
+	uint32_t has_pfn;	/* pfn_lo..pfn_hi (inclusive) is set */
+	uint32_t all_slots;	/* also hand out torn, pending and bad slots */
+	uint64_t pfn_lo;
+	uint64_t pfn_hi;
+	const char *cache;	/* name glob (fnmatch) or 0x-address */
+};
+
+/* Callbacks return 0 to go on, anything else to stop (and is returned). */
+typedef int (*es_event_fn)(const struct es_event *ev, void *arg);
+
+int es_foreach_event(struct es_trace *t, const struct es_filter *f,
+		     es_event_fn fn, void *arg);
+
+/* Pull-style iteration (handy from Python). */
+struct es_iter;
+struct es_iter *es_iter_new(struct es_trace *t, const struct es_filter *f);
+/* Returns 1 and fills @ev, or 0 at the end. */
+int es_iter_next(struct es_iter *it, struct es_event *ev);
+void es_iter_free(struct es_iter *it);
+
+/* ---- Ownership ---------------------------------------------------------- */
+
+/* es_run.flags */
+#define ES_RUN_LIVE		0x0001	/* still owned at the end of the trace */
+#define ES_RUN_EARLY		0x0002	/* pages came from memblock */
+#define ES_RUN_NO_ALLOC		0x0004	/* freed without a recorded getpages */
+#define ES_RUN_REPLACED		0x0008	/* ended by an overlapping getpages */
+#define ES_RUN_SKIPPED		0x0010	/* memblock_free_all skipped it */
+
+/* One run of ownership of 1 << order page frames starting at pfn. */
+struct es_run {
+	uint64_t pfn;		/* first pfn of the slab */
+	uint64_t cache;
+	uint64_t alloc_seq;	/* ES_NO_SEQ with ES_RUN_NO_ALLOC */
+	uint64_t free_seq;	/* ES_NO_SEQ while live or replaced */
+	uint64_t alloc_caller;
+	uint64_t free_caller;
+	uint64_t alloc_ts;
+	uint64_t free_ts;
+	uint32_t order;
+	uint32_t flags;		/* ES_RUN_* */
+	int32_t nid_req;
+	int32_t nid;
+	uint32_t alloc_phase;
+	uint32_t alloc_path;
+	uint32_t free_phase;
+	uint32_t free_path;
+	char name[ES_NAME_LEN];
+};
+
+typedef int (*es_run_fn)(const struct es_run *run, void *arg);
+/* The runs covering @pfn, oldest first. */
+typedef int (*es_pfn_fn)(uint64_t pfn, const struct es_run *runs,
+			 size_t nr_runs, void *arg);
+
+/* What es_timeline() looks at; zero means every pfn touched. */
+struct es_select {
+	uint32_t has_pfn;
+	uint32_t pad;
+	uint64_t pfn_lo;
+	uint64_t pfn_hi;	/* inclusive */
+	const char *cache;	/* pfns ever owned by a matching cache */
+};
+
+/* es_timeline() - for each selected pfn, in pfn order, its runs. */
+int es_timeline(struct es_trace *t, const struct es_select *sel,
+		es_pfn_fn fn, void *arg);
+
+/* es_owners() - runs still live at the end of the trace, by pfn. */
+int es_owners(struct es_trace *t, es_run_fn fn, void *arg);
+
+/* ---- Checks ------------------------------------------------------------- */
+
+enum es_kind {
+	ES_K_WINDOW_FREE = 0,
+	ES_K_DOUBLE_FREE,
+	ES_K_FREE_UNALLOCATED,
+	ES_K_OVERLAP,
+	ES_K_ORDER_MISMATCH,
+	ES_K_CACHE_MISMATCH,
+	ES_K_MISSED_SKIP,
+	ES_K_SPURIOUS_SKIP,
+	ES_K_BAD_RECORD,
+	ES_K_NODE_MISMATCH,	/* warnings from here on */
+	ES_K_LOST_EVENTS,
+	ES_K_TORN_RECORD,
+	ES_K_PENDING_RECORD,
+	ES_K_MAX
+};
+
+enum es_severity {
+	ES_SEV_WARNING = 1,
+	ES_SEV_ERROR = 2,
+};
+
+struct es_anomaly {
+	uint64_t seq;		/* the event that shows it, ES_NO_SEQ if none */
+	uint64_t pfn;		/* ES_NO_PFN if none */
+	uint64_t cache;
+	uint64_t caller;
+	uint64_t other_seq;	/* related earlier event, ES_NO_SEQ if none */
+	uint64_t count;		/* lost events, pages, ... (kind-specific) */
+	uint64_t ts;		/* of the event that shows it */
+	uint32_t kind;		/* enum es_kind */
+	uint32_t severity;	/* enum es_severity */
+	uint32_t order;
+	uint32_t phase;
+	char name[ES_NAME_LEN];
+	char detail[112];
+};
+
+typedef int (*es_anomaly_fn)(const struct es_anomaly *a, void *arg);
+
+/*
+ * es_check() - run every check; anomalies are handed out in sequence order.
+ * Returns the number of error-level anomalies, or -1 on error.
+ */
+int es_check(struct es_trace *t, es_anomaly_fn fn, void *arg);
+
+/* ---- Struct pages in a dump --------------------------------------------- */
+
+/*
+ * The kernel's own view of a page frame in the same dump: needs
+ * es_load_core() with a vmlinux that has DWARF. Offsets and flag bits come
+ * from the DWARF; the vmemmap is reached through the page tables
+ * (init_top_pgt) in a QEMU dump, directly in /proc/kcore.
+ */
+struct es_page {
+	uint64_t pfn;
+	uint64_t vaddr;		/* of its struct page */
+	uint64_t flags;		/* page->flags */
+	uint64_t compound_head;
+	uint64_t slab_cache;	/* struct slab's, when PG_slab is set */
+	int32_t refcount;
+	uint32_t slab;		/* PG_slab */
+	uint32_t head;		/* PG_head */
+	uint32_t tail;		/* compound_head & 1 */
+};
+
+int es_read_page(struct es_trace *t, uint64_t pfn, struct es_page *pg);
+
+/* ---- Symbols ------------------------------------------------------------ */
+
+struct es_symbol {
+	uint64_t addr;
+	uint64_t offset;	/* from the function's start */
+	uint64_t size;		/* of the function, 0 if unknown */
+	int32_t line;		/* 0 if unknown */
+	uint32_t found;		/* 1 if func is valid */
+	char func[128];
+	char file[256];		/* "" if unknown */
+};
+
+/* Needs es_set_vmlinux(); returns -1 if there is no vmlinux. */
+int es_symbolize(struct es_trace *t, uint64_t addr, struct es_symbol *sym);
+
+/* "func+0x1a/0x80" or "0xffffffff81234567" into @buf; returns @buf. */
+const char *es_format_caller(struct es_trace *t, uint64_t addr, char *buf,
+			     size_t len);
+
+/* ---- Names -------------------------------------------------------------- */
+
+const char *es_type_name(uint32_t type);	/* "getpages", ... */
+const char *es_phase_name(uint32_t phase);	/* "boot", ... */
+const char *es_path_name(uint32_t path);	/* "none", "memblock", ... */
+const char *es_slot_name(uint32_t status);	/* "ok", "torn", ... */
+const char *es_kind_name(uint32_t kind);	/* "window_free", ... */
+const char *es_severity_name(uint32_t sev);	/* "warning", "error" */
+uint32_t es_kind_severity(uint32_t kind);
+/* Reverse lookups: return -1 if unknown. */
+int es_type_from_name(const char *name);
+int es_phase_from_name(const char *name);
+
+/* ---- Commands ----------------------------------------------------------- */
+
+/* Output options that apply before the command name (bpftool style). */
+#define ES_OUT_JSON	0x1
+#define ES_OUT_PRETTY	0x2
+#define ES_OUT_CSV	0x4
+
+/*
+ * es_command() - run one earlyslab(8) command on a loaded trace.
+ * @argv[0] is the command name ("status", "dump", ...), followed by its
+ * options. Output goes to @out, one-line errors to @err (prefixed with
+ * "earlyslab: "). Returns the tool's exit code: 0, 1 (check found an
+ * error-level anomaly) or 2 (usage or input error).
+ */
+int es_command(struct es_trace *t, int argc, char *const argv[],
+	       unsigned int out_flags, FILE *out, FILE *err);
+
+/*
+ * es_command_str() - es_command() into memory: *@out and *@err are set to
+ * NUL-terminated strings to release with es_free().
+ */
+int es_command_str(struct es_trace *t, int argc, char *const argv[],
+		   unsigned int out_flags, char **out, char **err);
+
+void es_free(void *p);
+
+/* The usage text of the commands, for the CLI's --help. */
+void es_usage(FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EARLYSLAB_H */

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libearlyslab internals: shared by the library's files, not installed.
+ */
+#ifndef ES_INTERNAL_H
+#define ES_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "early_slab_trace.h"
+#include "earlyslab.h"
+
+#define ES_START_KERNEL_MAP	0xffffffff80000000ULL
+#define ES_KERNEL_HALF		0xffff800000000000ULL
+/*
+ * No slab order above this is plausible: x86 MAX_ORDER is 11 (orders
+ * 0..10). A skip covers one slab, so the same bound applies to its pages.
+ */
+#define ES_MAX_ORDER		11
+#define ES_PAGE_SIZE		4096ULL
+
+struct es_dwfl;
+
+struct es_seg {
+	uint64_t vaddr;
+	uint64_t paddr;
+	uint64_t offset;
+	uint64_t filesz;
+};
+
+/* An open ELF core (QEMU dump or kcore). */
+struct es_core {
+	int fd;
+	char *path;
+	struct es_seg *segs;
+	size_t nr;
+	bool kvirt;		/* has kernel-virtual PT_LOADs (kcore) */
+	uint64_t max_paddr;
+};
+
+/* Where struct page and struct slab keep what es_read_page() reports. */
+struct es_page_layout {
+	bool done;
+	bool ok;
+	uint64_t page_size;	/* sizeof(struct page) */
+	uint64_t off_flags;
+	uint64_t off_refcount;
+	uint64_t off_compound_head;
+	uint64_t off_slab_cache;	/* in struct slab */
+	int pg_slab;
+	int pg_head;
+	uint64_t vmemmap;
+	uint64_t pgd_pa;	/* init_top_pgt, physical */
+	bool l5;
+	char err[256];
+};
+
+struct es_trace {
+	char err[512];
+
+	/* The source. */
+	char *name;			/* for messages */
+	enum es_source source;
+	void *map;			/* mmap of a raw file */
+	size_t map_len;
+	unsigned char *copy;		/* malloc'd buffer copy */
+	const unsigned char *buf;	/* the trace's bytes */
+	uint64_t buf_len;
+	struct est_header hdr;		/* aligned copy of the header */
+	uint64_t nslots;
+	uint64_t buffer_addr;
+	uint64_t phys_base;
+	struct es_core *core;		/* kept open after es_load_core() */
+	struct es_page_layout pl;
+
+	/* The vmlinux. */
+	char *vmlinux;
+	uint64_t sym_trace;
+	uint64_t sym_trace_size;
+	uint64_t sym_phys_base;
+	bool have_phys_base;
+	uint64_t sym_init_top_pgt;	/* 0 if absent */
+	uint64_t sym_vmemmap_base;
+	uint64_t sym_l5;		/* __pgtable_l5_enabled */
+	unsigned char build_id[64];
+	size_t build_id_len;
+	uint64_t build_id_addr;
+	struct es_dwfl *dwfl;
+	bool dwfl_failed;
+
+	/* Slot counts, computed once. */
+	bool counted;
+	struct es_status counts;
+};
+
+/* util.c */
+void es_set_error(struct es_trace *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void es_sanitize(char *dst, const char *src, size_t n);
+bool es_cache_match(const char *pattern, uint64_t cache, const char *name);
+int es_parse_u64(const char *s, uint64_t *v);
+
+/* decode.c */
+bool es_loaded(struct es_trace *t);
+int es_attach_buffer(struct es_trace *t, const unsigned char *buf,
+		     uint64_t len);
+void es_decode_slot(const struct es_trace *t, uint64_t slot,
+		    struct es_event *ev);
+int es_count(struct es_trace *t);
+bool es_event_match(const struct es_event *ev, const struct es_filter *f);
+bool es_trace_complete(struct es_trace *t);
+
+/* source.c */
+uint64_t es_core_read(struct es_core *c, uint64_t addr, bool virt,
+		      void *dst, uint64_t len);
+void es_core_close(struct es_core *c);
+/* kernel-image variable from the dump (by phys_base, or virtual in kcore) */
+int es_read_kimg(struct es_trace *t, uint64_t va, void *dst, uint64_t len);
+
+/* symbols.c */
+void es_symbols_close(struct es_trace *t);
+struct Dwarf;
+struct Dwarf *es_dwarf(struct es_trace *t);
+
+/* pfnmap.c: open addressing, keyed by pfn, entries are never removed. */
+struct es_pfn_ent {
+	uint64_t pfn;
+	void *live;		/* struct es_live_run * */
+	uint64_t last_free_seq;	/* ES_NO_SEQ if never freed */
+	uint64_t skip_seq;	/* SKIP during FREE_ALL, ES_NO_SEQ if none */
+	uint64_t aux;		/* per-user counter */
+	uint32_t used;
+	uint32_t pad;
+};
+
+struct es_pfnmap {
+	struct es_pfn_ent *ents;
+	size_t cap;		/* power of two */
+	size_t nr;
+};
+
+void es_pfnmap_init(struct es_pfnmap *m);
+void es_pfnmap_destroy(struct es_pfnmap *m);
+struct es_pfn_ent *es_pfnmap_get(struct es_pfnmap *m, uint64_t pfn);
+struct es_pfn_ent *es_pfnmap_add(struct es_pfnmap *m, uint64_t pfn);
+/* Sorted array of the keys (malloc'd), NULL with *nr = 0 if empty. */
+uint64_t *es_pfnmap_keys(const struct es_pfnmap *m, size_t *nr);
+
+/* replay.c: the ownership engine behind check, owners, timeline, export. */
+struct es_replay;
+
+struct es_replay_ops {
+	/* a decoded event (after the engine has applied it) */
+	int (*event)(struct es_replay *r, const struct es_event *ev);
+	/* a run ended (freed or replaced) */
+	int (*run_end)(struct es_replay *r, const struct es_run *run);
+	/* a run still live at the end of the trace */
+	int (*run_live)(struct es_replay *r, const struct es_run *run);
+	int (*anomaly)(struct es_replay *r, const struct es_anomaly *a);
+	/* only pfns for which this returns true are tracked (NULL: all) */
+	bool (*want_pfn)(struct es_replay *r, uint64_t pfn);
+};
+
+struct es_replay {
+	struct es_trace *t;
+	const struct es_replay_ops *ops;
+	void *arg;
+	uint64_t pfn_lo, pfn_hi;	/* cheap pre-filter, inclusive */
+	struct es_pfnmap map;
+	uint32_t phase;
+	bool in_free_all;
+	bool complete;
+	uint64_t free_all_seq;
+	uint64_t gen;
+	uint64_t errors;
+	uint64_t warnings;
+	int stop;
+};
+
+/* (pfn, run) pairs es_timeline() keeps at once; tests lower it. */
+extern uint64_t es_timeline_budget;
+
+int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
+		  void *arg, uint64_t pfn_lo, uint64_t pfn_hi);
+uint64_t es_event_pages(const struct es_event *ev);
+
+#endif /* ES_INTERNAL_H */

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libearlyslab: output of the commands, as text, CSV or streamed JSON
+ * (libyajl's generator writing straight to the stream: nothing is built in
+ * memory first).
+ */
+#ifndef ES_OUT_H
+#define ES_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <yajl/yajl_gen.h>
+
+#include "es_internal.h"
+
+struct es_out {
+	struct es_trace *t;
+	FILE *f;
+	FILE *err;
+	yajl_gen g;		/* NULL unless JSON */
+	bool json;
+	bool pretty;
+	bool csv;
+};
+
+int es_out_open(struct es_out *o, struct es_trace *t, FILE *f, FILE *err,
+		bool json, bool pretty, bool csv);
+/* Ends the JSON document with a newline; returns -1 on a write error. */
+int es_out_close(struct es_out *o);
+
+void jkey(struct es_out *o, const char *k);
+void jstr(struct es_out *o, const char *s);
+void jint(struct es_out *o, long long v);
+void ju64(struct es_out *o, uint64_t v);
+void jhex(struct es_out *o, uint64_t v);
+void jbool(struct es_out *o, bool v);
+void jnull(struct es_out *o);
+void jseq(struct es_out *o, uint64_t seq);	/* null for ES_NO_SEQ */
+void jmap_open(struct es_out *o);
+void jmap_close(struct es_out *o);
+void jarr_open(struct es_out *o);
+void jarr_close(struct es_out *o);
+
+/* key: value helpers */
+void jk_str(struct es_out *o, const char *k, const char *v);
+void jk_int(struct es_out *o, const char *k, long long v);
+void jk_u64(struct es_out *o, const char *k, uint64_t v);
+void jk_hex(struct es_out *o, const char *k, uint64_t v);
+void jk_bool(struct es_out *o, const char *k, bool v);
+void jk_seq(struct es_out *o, const char *k, uint64_t seq);
+/* "<k>": "0x...", plus "<k>_sym" and "<k>_src" when a vmlinux is there */
+void jk_caller(struct es_out *o, const char *k, uint64_t addr);
+
+/* CSV: one field, quoted when needed; sep is written before it if set. */
+void csv_field(struct es_out *o, bool sep, const char *s);
+void csv_u64(struct es_out *o, bool sep, uint64_t v);
+void csv_hex(struct es_out *o, bool sep, uint64_t v);
+void csv_int(struct es_out *o, bool sep, long long v);
+
+/* "func+0x1a/0x80 (mm/slab.c:123)" or "0xffffffff81234567" */
+const char *caller_text(struct es_out *o, uint64_t addr, char *buf,
+			size_t len, bool with_src);
+
+int es_cmd_export(struct es_out *o, int argc, char **argv);
+void es_emit_run(struct es_out *o, const struct es_run *run);
+
+#endif /* ES_OUT_H */

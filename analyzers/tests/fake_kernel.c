@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A stand-in "vmlinux" for the analyzer tests: linked at kernel-map
+ * addresses with a build-id and DWARF, it has the two symbols the analyzer
+ * looks up (early_slab_trace, phys_base) and a few functions to symbolize.
+ *
+ * -DFAKE_OTHER_BUILD: same symbols, other contents (another build-id).
+ * -DFAKE_NO_TRACE: a kernel built without the trace.
+ */
+#include "early_slab_trace.h"
+
+#define FAKE_CAP	64
+
+#ifndef FAKE_NO_TRACE
+struct {
+	struct est_header hdr;
+	struct est_record ring[FAKE_CAP];
+} early_slab_trace = { .hdr = EST_HEADER_INIT(FAKE_CAP) };
+#endif
+
+unsigned long phys_base;
+
+/*
+ * What es_read_page() needs: the x86_64 page tables' root, vmemmap_base,
+ * the 5-level switch, and the layouts of struct page and struct slab and
+ * the PG_ bits as 6.1 has them (only the DWARF of these is used).
+ */
+unsigned long init_top_pgt[512] __attribute__((aligned(4096)));
+unsigned long vmemmap_base = 0xffffea0000000000UL;
+unsigned int __pgtable_l5_enabled;
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+struct page {
+	unsigned long flags;
+	union {
+		struct {
+			struct list_head lru;
+			void *mapping;
+			unsigned long index;
+			unsigned long private;
+		};
+		struct {
+			unsigned long compound_head;
+			unsigned char compound_dtor;
+			unsigned char compound_order;
+		};
+	};
+	union {
+		unsigned int page_type;
+		int _mapcount;
+	};
+	int _refcount;
+	unsigned long memcg_data;
+};
+
+struct kmem_cache;
+
+struct slab {
+	unsigned long __page_flags;
+	union {
+		struct list_head slab_list;
+	};
+	struct kmem_cache *slab_cache;
+	void *freelist;
+	void *s_mem;
+	unsigned int active;
+	int __page_refcount;
+	unsigned long memcg_data;
+};
+
+enum pageflags {
+	PG_locked, PG_referenced, PG_uptodate, PG_dirty, PG_lru, PG_active,
+	PG_workingset, PG_waiters, PG_error, PG_slab, PG_owner_priv_1,
+	PG_arch_1, PG_reserved, PG_private, PG_private_2, PG_writeback,
+	PG_head, __NR_PAGEFLAGS
+};
+
+struct page fake_page_layout;
+struct slab fake_slab_layout;
+enum pageflags fake_pageflags = PG_slab;
+
+#ifdef FAKE_OTHER_BUILD
+unsigned long fake_other_build_marker = 0x0123456789abcdefUL;
+#endif
+
+void fake_slab_alloc(void)
+{
+	__asm__ volatile("nop; nop; nop; nop; nop; nop; nop; nop");
+}
+
+void fake_window_free(void)
+{
+	__asm__ volatile("nop; nop; nop; nop; nop; nop; nop; nop");
+}
+
+void fake_start(void)
+{
+	fake_slab_alloc();
+	fake_window_free();
+	for (;;)
+		;
+}

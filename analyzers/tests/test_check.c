@@ -1,0 +1,774 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libearlyslab analysis: every check kind on small synthetic traces, the
+ * ownership timelines (also in batches), owners, and the commands' JSON.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <yajl/yajl_tree.h>
+
+#include "earlyslab.h"
+#include "es_internal.h"
+#include "synth.h"
+
+struct collected {
+	struct es_anomaly a[64];
+	int n;
+};
+
+static int collect(const struct es_anomaly *a, void *arg)
+{
+	struct collected *c = arg;
+
+	if (c->n < 64)
+		c->a[c->n] = *a;
+	c->n++;
+	return 0;
+}
+
+static struct es_trace *load(struct synth *s)
+{
+	struct es_trace *t = es_trace_new();
+
+	assert_non_null(t);
+	assert_int_equal(es_load_memory(t, s->mem, s->len, "test"), 0);
+	return t;
+}
+
+/* Run the checks; returns the error count, fills @c. */
+static int check(struct synth *s, struct collected *c)
+{
+	struct es_trace *t = load(s);
+	int errors;
+
+	memset(c, 0, sizeof(*c));
+	errors = es_check(t, collect, c);
+	es_trace_free(t);
+	return errors;
+}
+
+static int nkind(const struct collected *c, uint32_t kind)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->n && i < 64; i++)
+		n += c->a[i].kind == kind;
+	return n;
+}
+
+static const struct es_anomaly *first(const struct collected *c,
+				      uint32_t kind)
+{
+	int i;
+
+	for (i = 0; i < c->n && i < 64; i++)
+		if (c->a[i].kind == kind)
+			return &c->a[i];
+	fail_msg("no %s anomaly", es_kind_name(kind));
+	return NULL;
+}
+
+static struct synth *early(uint32_t cap)
+{
+	struct synth *s = synth_new(cap);
+
+	synth_phase(s, EST_PHASE_EARLY);
+	return s;
+}
+
+#define GET(s, pfn, order, path, cache, name) \
+	synth_get(s, pfn, order, path, cache, name, CALLER_1)
+#define PUT(s, pfn, order, path, cache, name) \
+	synth_put(s, pfn, order, path, cache, name, CALLER_2)
+
+static void test_clean(void **state)
+{
+	struct synth *s = synth_new(32);
+	struct collected c;
+
+	(void)state;
+	synth_clean_boot(s);
+	assert_int_equal(check(s, &c), 0);
+	assert_int_equal(c.n, 0);
+	synth_free(s);
+}
+
+static void test_window_free(void **state)
+{
+	struct synth *s = synth_new(32);
+	const struct es_anomaly *a;
+	struct collected c;
+
+	(void)state;
+	synth_phase(s, EST_PHASE_EARLY);
+	GET(s, 0x1fff0, 0, EST_PATH_MEMBLOCK, CACHE_A, "kmem_cache");
+	GET(s, 0x1ffe0, 1, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	synth_phase(s, EST_PHASE_FREE_ALL);
+	synth_skip(s, 0x1fff0, 1);
+	synth_skip(s, 0x1ffe0, 2);
+	synth_phase(s, EST_PHASE_WINDOW);
+	PUT(s, 0x1ffe0, 1, EST_PATH_WINDOW, CACHE_B, "kmalloc-64");
+	synth_phase(s, EST_PHASE_UP);
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(c.n, 1);
+	a = first(&c, ES_K_WINDOW_FREE);
+	assert_int_equal(a->severity, ES_SEV_ERROR);
+	assert_int_equal(a->seq, 7);
+	assert_int_equal(a->pfn, 0x1ffe0);
+	assert_int_equal(a->cache, CACHE_B);
+	assert_int_equal(a->caller, CALLER_2);
+	assert_string_equal(a->name, "kmalloc-64");
+	synth_free(s);
+}
+
+static void test_double_free(void **state)
+{
+	struct synth *s = early(16);
+	const struct es_anomaly *a;
+	struct collected c;
+
+	(void)state;
+	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	PUT(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	PUT(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(c.n, 1);
+	a = first(&c, ES_K_DOUBLE_FREE);
+	assert_int_equal(a->seq, 3);
+	assert_int_equal(a->pfn, 0x100);
+	assert_non_null(strstr(a->detail, "seq 2"));
+	synth_free(s);
+}
+
+static void test_free_unallocated(void **state)
+{
+	struct synth *s = early(16);
+	struct collected c;
+
+	(void)state;
+	PUT(s, 0x200, 0, EST_PATH_BUDDY, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(nkind(&c, ES_K_FREE_UNALLOCATED), 1);
+	assert_int_equal(first(&c, ES_K_FREE_UNALLOCATED)->pfn, 0x200);
+	synth_free(s);
+
+	/* not reported when events were lost: it may be the missing one */
+	s = early(2);
+	PUT(s, 0x200, 0, EST_PATH_BUDDY, CACHE_B, "kmalloc-64");
+	PUT(s, 0x300, 0, EST_PATH_BUDDY, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 0);
+	assert_int_equal(nkind(&c, ES_K_FREE_UNALLOCATED), 0);
+	assert_int_equal(nkind(&c, ES_K_LOST_EVENTS), 1);
+	synth_free(s);
+
+	/* nor when a torn record may have been its getpages */
+	s = early(8);
+	synth_torn(s);
+	PUT(s, 0x200, 0, EST_PATH_BUDDY, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 0);
+	assert_int_equal(nkind(&c, ES_K_FREE_UNALLOCATED), 0);
+	assert_int_equal(nkind(&c, ES_K_TORN_RECORD), 1);
+	synth_free(s);
+}
+
+static void test_overlap(void **state)
+{
+	struct synth *s = early(16);
+	const struct es_anomaly *a;
+	struct collected c;
+
+	(void)state;
+	GET(s, 0x100, 2, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	GET(s, 0x102, 0, EST_PATH_MEMBLOCK, CACHE_C, "kmalloc-128");
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(c.n, 1);
+	a = first(&c, ES_K_OVERLAP);
+	assert_int_equal(a->seq, 2);
+	assert_int_equal(a->pfn, 0x102);
+	assert_int_equal(a->other_seq, 1);
+	assert_int_equal(a->cache, CACHE_C);
+	synth_free(s);
+}
+
+static void test_order_mismatch(void **state)
+{
+	struct synth *s = early(16);
+	struct collected c;
+
+	(void)state;
+	GET(s, 0x100, 1, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	PUT(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(nkind(&c, ES_K_ORDER_MISMATCH), 1);
+	assert_int_equal(first(&c, ES_K_ORDER_MISMATCH)->other_seq, 1);
+	synth_free(s);
+
+	/* freeing from a tail page is a mismatch too */
+	s = early(16);
+	GET(s, 0x100, 1, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	PUT(s, 0x101, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(nkind(&c, ES_K_ORDER_MISMATCH), 1);
+	synth_free(s);
+}
+
+static void test_cache_mismatch(void **state)
+{
+	struct synth *s = early(16);
+	const struct es_anomaly *a;
+	struct collected c;
+
+	(void)state;
+	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	PUT(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_C, "kmalloc-128");
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(c.n, 1);
+	a = first(&c, ES_K_CACHE_MISMATCH);
+	assert_non_null(strstr(a->detail, "kmalloc-64"));
+	assert_non_null(strstr(a->detail, "kmalloc-128"));
+	synth_free(s);
+}
+
+static void test_missed_skip(void **state)
+{
+	struct synth *s = early(32);
+	const struct es_anomaly *a;
+	struct collected c;
+
+	(void)state;
+	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	GET(s, 0x110, 1, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	GET(s, 0x120, 0, EST_PATH_MEMBLOCK, CACHE_A, "kmem_cache");
+	PUT(s, 0x120, 0, EST_PATH_MEMBLOCK, CACHE_A, "kmem_cache");
+	synth_phase(s, EST_PHASE_FREE_ALL);
+	synth_skip(s, 0x110, 1);	/* only half of the order-1 slab */
+	synth_phase(s, EST_PHASE_WINDOW);
+	assert_int_equal(check(s, &c), 2);
+	assert_int_equal(nkind(&c, ES_K_MISSED_SKIP), 2);
+	a = &c.a[0];
+	assert_int_equal(a->kind, ES_K_MISSED_SKIP);
+	assert_int_equal(a->seq, 7);		/* the marker that ends free_all */
+	assert_true(a->pfn == 0x100 || a->pfn == 0x111);
+	a = &c.a[1];
+	assert_true(a->pfn == 0x100 || a->pfn == 0x111);
+	assert_int_not_equal(c.a[0].pfn, c.a[1].pfn);
+	synth_free(s);
+
+	/* a page from the buddy allocator needs no skip */
+	s = early(32);
+	GET(s, 0x100, 0, EST_PATH_BUDDY, CACHE_B, "kmalloc-64");
+	synth_phase(s, EST_PHASE_FREE_ALL);
+	synth_phase(s, EST_PHASE_WINDOW);
+	assert_int_equal(check(s, &c), 0);
+	synth_free(s);
+
+	/* halted inside memblock_free_all: the skips may still come */
+	s = early(32);
+	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	synth_phase(s, EST_PHASE_FREE_ALL);
+	assert_int_equal(check(s, &c), 0);
+	synth_free(s);
+
+	/* the end marker lost: the first later-phase event ends free_all */
+	s = early(32);
+	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	synth_phase(s, EST_PHASE_FREE_ALL);
+	s->phase = EST_PHASE_WINDOW;
+	GET(s, 0x200, 0, EST_PATH_BUDDY, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(nkind(&c, ES_K_MISSED_SKIP), 1);
+	synth_free(s);
+}
+
+static void test_spurious_skip(void **state)
+{
+	struct synth *s = early(32);
+	const struct es_anomaly *a;
+	struct collected c;
+
+	(void)state;
+	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	GET(s, 0x200, 0, EST_PATH_BUDDY, CACHE_B, "kmalloc-64");
+	synth_phase(s, EST_PHASE_FREE_ALL);
+	synth_skip(s, 0x100, 1);
+	synth_skip(s, 0x300, 4);	/* nobody's */
+	synth_skip(s, 0x200, 1);	/* not an early page */
+	synth_phase(s, EST_PHASE_WINDOW);
+	assert_int_equal(check(s, &c), 2);
+	assert_int_equal(nkind(&c, ES_K_SPURIOUS_SKIP), 2);
+	a = &c.a[0];
+	assert_int_equal(a->seq, 5);
+	assert_int_equal(a->pfn, 0x300);
+	assert_int_equal(a->count, 4);
+	assert_int_equal(c.a[1].pfn, 0x200);
+	synth_free(s);
+}
+
+static void test_node_mismatch(void **state)
+{
+	struct synth *s = early(16);
+	const struct es_anomaly *a;
+	struct collected c;
+
+	(void)state;
+	synth_get_node(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64",
+		       1, 0);
+	synth_get_node(s, 0x101, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64",
+		       1, 1);
+	synth_get_node(s, 0x102, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64",
+		       EST_NO_NODE, 1);
+	assert_int_equal(check(s, &c), 0);	/* a warning, not an error */
+	assert_int_equal(c.n, 1);
+	a = first(&c, ES_K_NODE_MISMATCH);
+	assert_int_equal(a->severity, ES_SEV_WARNING);
+	assert_int_equal(a->pfn, 0x100);
+	synth_free(s);
+}
+
+static void test_lost_torn_pending(void **state)
+{
+	struct synth *s = early(4);
+	struct collected c;
+
+	(void)state;
+	synth_torn(s);
+	synth_pending(s);
+	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	GET(s, 0x101, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.a[0].kind, ES_K_TORN_RECORD);
+	assert_int_equal(c.a[1].kind, ES_K_PENDING_RECORD);
+	assert_int_equal(c.a[2].kind, ES_K_LOST_EVENTS);
+	assert_int_equal(c.a[2].count, 1);
+	synth_free(s);
+}
+
+/* ---- owners and timeline ------------------------------------------------ */
+
+struct runs {
+	struct es_run r[256];
+	uint64_t pfn[256];
+	int n;
+	int npfn;
+};
+
+static int run_cb(const struct es_run *run, void *arg)
+{
+	struct runs *rs = arg;
+
+	rs->r[rs->n++] = *run;
+	return 0;
+}
+
+static int pfn_cb(uint64_t pfn, const struct es_run *runs, size_t n,
+		  void *arg)
+{
+	struct runs *rs = arg;
+	size_t i;
+
+	rs->npfn++;
+	for (i = 0; i < n && rs->n < 256; i++) {
+		rs->pfn[rs->n] = pfn;
+		rs->r[rs->n++] = runs[i];
+	}
+	return 0;
+}
+
+static void test_owners(void **state)
+{
+	struct synth *s = synth_new(32);
+	struct es_trace *t;
+	struct runs rs = { .n = 0 };
+
+	(void)state;
+	synth_clean_boot(s);
+	t = load(s);
+	assert_int_equal(es_owners(t, run_cb, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	assert_int_equal(rs.r[0].pfn, 0x5000);
+	assert_int_equal(rs.r[0].alloc_seq, 11);
+	assert_int_equal(rs.r[0].alloc_path, EST_PATH_BUDDY);
+	assert_int_equal(rs.r[0].flags & ES_RUN_LIVE, ES_RUN_LIVE);
+	assert_int_equal(rs.r[0].flags & ES_RUN_EARLY, 0);
+	assert_int_equal(rs.r[1].pfn, 0x1fff0);
+	assert_int_equal(rs.r[1].cache, CACHE_A);
+	assert_string_equal(rs.r[1].name, "kmem_cache");
+	assert_int_equal(rs.r[1].flags & (ES_RUN_EARLY | ES_RUN_SKIPPED),
+			 ES_RUN_EARLY | ES_RUN_SKIPPED);
+	assert_int_equal(rs.r[1].free_seq, ES_NO_SEQ);
+	es_trace_free(t);
+	synth_free(s);
+}
+
+static void test_timeline(void **state)
+{
+	struct synth *s = early(32);
+	struct es_select sel;
+	struct es_trace *t;
+	struct runs rs;
+
+	(void)state;
+	GET(s, 0x100, 1, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");	/* 1 */
+	PUT(s, 0x100, 1, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");	/* 2 */
+	GET(s, 0x101, 0, EST_PATH_MEMBLOCK, CACHE_C, "kmalloc-128");	/* 3 */
+	PUT(s, 0x300, 0, EST_PATH_BUDDY, CACHE_C, "kmalloc-128");	/* 4 */
+	t = load(s);
+
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(es_timeline(t, NULL, pfn_cb, &rs), 0);
+	assert_int_equal(rs.npfn, 3);
+	assert_int_equal(rs.n, 4);
+	/* pfn 0x100: one run */
+	assert_int_equal(rs.pfn[0], 0x100);
+	assert_int_equal(rs.r[0].alloc_seq, 1);
+	assert_int_equal(rs.r[0].free_seq, 2);
+	assert_int_equal(rs.r[0].free_path, EST_PATH_MEMBLOCK);
+	/* pfn 0x101: the tail of that run, then its own */
+	assert_int_equal(rs.pfn[1], 0x101);
+	assert_int_equal(rs.r[1].pfn, 0x100);
+	assert_int_equal(rs.r[1].order, 1);
+	assert_int_equal(rs.pfn[2], 0x101);
+	assert_int_equal(rs.r[2].alloc_seq, 3);
+	assert_int_equal(rs.r[2].flags & ES_RUN_LIVE, ES_RUN_LIVE);
+	/* pfn 0x300: a free with no getpages */
+	assert_int_equal(rs.pfn[3], 0x300);
+	assert_int_equal(rs.r[3].flags & ES_RUN_NO_ALLOC, ES_RUN_NO_ALLOC);
+	assert_int_equal(rs.r[3].alloc_seq, ES_NO_SEQ);
+	assert_int_equal(rs.r[3].free_seq, 4);
+
+	memset(&rs, 0, sizeof(rs));
+	memset(&sel, 0, sizeof(sel));
+	sel.has_pfn = 1;
+	sel.pfn_lo = sel.pfn_hi = 0x101;
+	assert_int_equal(es_timeline(t, &sel, pfn_cb, &rs), 0);
+	assert_int_equal(rs.npfn, 1);
+	assert_int_equal(rs.n, 2);
+
+	memset(&rs, 0, sizeof(rs));
+	memset(&sel, 0, sizeof(sel));
+	sel.cache = "kmalloc-128";
+	assert_int_equal(es_timeline(t, &sel, pfn_cb, &rs), 0);
+	assert_int_equal(rs.npfn, 2);		/* 0x101 and 0x300 */
+	assert_int_equal(rs.n, 3);		/* 0x101's whole history */
+
+	memset(&rs, 0, sizeof(rs));
+	sel.cache = "nosuch";
+	assert_int_equal(es_timeline(t, &sel, pfn_cb, &rs), 0);
+	assert_int_equal(rs.npfn, 0);
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* Small batches give the same timeline as one big batch. */
+static void test_timeline_batches(void **state)
+{
+	struct synth *s = early(256);
+	struct runs *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	uint64_t saved = es_timeline_budget;
+	struct es_trace *t;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		GET(s, 0x1000 + (uint64_t)(i % 7) * 2, (uint8_t)(i % 2),
+		    EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+		if (i % 3)
+			PUT(s, 0x1000 + (uint64_t)(i % 7) * 2, (uint8_t)(i % 2),
+			    EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	}
+	t = load(s);
+	assert_int_equal(es_timeline(t, NULL, pfn_cb, a), 0);
+	es_timeline_budget = 1;
+	assert_int_equal(es_timeline(t, NULL, pfn_cb, b), 0);
+	es_timeline_budget = saved;
+	assert_int_equal(a->npfn, b->npfn);
+	assert_int_equal(a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		assert_int_equal(a->pfn[i], b->pfn[i]);
+		assert_memory_equal(&a->r[i], &b->r[i], sizeof(a->r[i]));
+	}
+	es_trace_free(t);
+	synth_free(s);
+	free(a);
+	free(b);
+}
+
+/* Many events, few page frames: the engine's memory follows the frames. */
+static void test_many_events(void **state)
+{
+	struct synth *s = early(100000);
+	struct collected c;
+	struct es_trace *t;
+	struct runs rs = { .n = 0 };
+	int i;
+
+	(void)state;
+	for (i = 0; i < 49990; i++) {
+		GET(s, 0x100 + (uint64_t)(i % 8), 0, EST_PATH_MEMBLOCK,
+		    CACHE_B, "kmalloc-64");
+		PUT(s, 0x100 + (uint64_t)(i % 8), 0, EST_PATH_MEMBLOCK,
+		    CACHE_B, "kmalloc-64");
+	}
+	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 0);
+	t = load(s);
+	assert_int_equal(es_owners(t, run_cb, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.r[0].alloc_seq, 99981);
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static yajl_val run_json(struct es_trace *t, int argc, char **argv,
+			 int want_rc)
+{
+	char *out, *err, ebuf[256];
+	yajl_val v;
+	int rc;
+
+	rc = es_command_str(t, argc, argv, ES_OUT_JSON, &out, &err);
+	if (rc != want_rc)
+		fail_msg("%s: rc %d, stderr: %s", argv[0], rc, err);
+	assert_string_equal(err, "");
+	v = yajl_tree_parse(out, ebuf, sizeof(ebuf));
+	if (!v)
+		fail_msg("%s: bad JSON (%s): %s", argv[0], ebuf, out);
+	es_free(out);
+	es_free(err);
+	return v;
+}
+
+static yajl_val get(yajl_val v, const char *k)
+{
+	const char *path[] = { k, NULL };
+
+	return yajl_tree_get(v, path, yajl_t_any);
+}
+
+static void test_cmd_json(void **state)
+{
+	static const char *const status_keys[] = {
+		"magic_ok", "version", "header_size", "record_size",
+		"capacity", "head", "lost", "phase", "slots", "committed",
+		"torn", "pending", "bad", "by_type",
+	};
+	static const char *const dump_keys[] = {
+		"seq", "type", "phase", "order", "path", "nid_req", "nid",
+		"cpu", "flags", "pfn", "cache", "caller", "ts", "arg", "name",
+	};
+	struct synth *s = synth_new(32);
+	char *a_status[] = { "status" };
+	char *a_dump[] = { "dump" };
+	char *a_check[] = { "check" };
+	char *a_owners[] = { "owners" };
+	char *a_cull[] = { "owners", "--cull", "cache" };
+	char *a_stats[] = { "stats" };
+	char *a_tl[] = { "timeline", "0x1ffe0-0x1ffe1" };
+	struct es_trace *t;
+	yajl_val v, r;
+	size_t i;
+
+	(void)state;
+	synth_clean_boot(s);
+	synth_put(s, 0x1fff0, 0, EST_PATH_WINDOW, CACHE_A, "kmem_cache",
+		  CALLER_2);
+	t = load(s);
+
+	v = run_json(t, 1, a_status, 0);
+	for (i = 0; i < sizeof(status_keys) / sizeof(*status_keys); i++)
+		if (!get(v, status_keys[i]))
+			fail_msg("status: no key %s", status_keys[i]);
+	assert_true(YAJL_IS_TRUE(get(v, "magic_ok")));
+	assert_string_equal(YAJL_GET_STRING(get(v, "phase")), "full");
+	assert_int_equal(YAJL_GET_INTEGER(get(v, "committed")), 18);
+	yajl_tree_free(v);
+
+	v = run_json(t, 1, a_dump, 0);
+	assert_true(YAJL_IS_ARRAY(v));
+	assert_int_equal(v->u.array.len, 18);
+	r = v->u.array.values[2];
+	for (i = 0; i < sizeof(dump_keys) / sizeof(*dump_keys); i++)
+		if (!get(r, dump_keys[i]))
+			fail_msg("dump: no key %s", dump_keys[i]);
+	assert_string_equal(YAJL_GET_STRING(get(r, "type")), "getpages");
+	assert_string_equal(YAJL_GET_STRING(get(r, "path")), "memblock");
+	assert_string_equal(YAJL_GET_STRING(get(r, "cache")),
+			    "0xffff888000100000");
+	assert_string_equal(YAJL_GET_STRING(get(r, "caller")),
+			    "0xffffffff81000004");
+	assert_int_equal(YAJL_GET_INTEGER(get(r, "pfn")), 0x1fff0);
+	assert_int_equal(YAJL_GET_INTEGER(get(r, "nid_req")), -1);
+	yajl_tree_free(v);
+
+	v = run_json(t, 1, a_check, 1);
+	r = get(v, "anomalies");
+	assert_int_equal(r->u.array.len, 1);
+	assert_string_equal(YAJL_GET_STRING(get(r->u.array.values[0], "kind")),
+			    "window_free");
+	assert_string_equal(YAJL_GET_STRING(get(r->u.array.values[0],
+						"severity")), "error");
+	assert_int_equal(YAJL_GET_INTEGER(get(v, "errors")), 1);
+	yajl_tree_free(v);
+
+	v = run_json(t, 1, a_owners, 0);
+	assert_int_equal(v->u.array.len, 1);
+	r = v->u.array.values[0];
+	assert_int_equal(YAJL_GET_INTEGER(get(r, "pfn")), 0x5000);
+	assert_int_equal(YAJL_GET_INTEGER(get(r, "alloc_seq")), 11);
+	assert_int_equal(YAJL_GET_INTEGER(get(r, "node")), 0);
+	assert_int_equal(YAJL_GET_INTEGER(get(r, "order")), 0);
+	assert_string_equal(YAJL_GET_STRING(get(r, "name")), "kmalloc-64");
+	yajl_tree_free(v);
+
+	v = run_json(t, 3, a_cull, 0);
+	assert_int_equal(v->u.array.len, 1);
+	assert_int_equal(YAJL_GET_INTEGER(get(v->u.array.values[0], "count")),
+			 1);
+	yajl_tree_free(v);
+
+	v = run_json(t, 1, a_stats, 0);
+	r = get(v, "getpages");
+	assert_int_equal(YAJL_GET_INTEGER(get(r, "count")), 4);
+	assert_int_equal(YAJL_GET_INTEGER(get(r, "pages")), 5);
+	r = get(v, "live");
+	assert_int_equal(YAJL_GET_INTEGER(get(r, "pages")), 1);
+	yajl_tree_free(v);
+
+	v = run_json(t, 2, a_tl, 0);
+	r = get(v, "pfns");
+	assert_int_equal(r->u.array.len, 2);
+	yajl_tree_free(v);
+
+	es_trace_free(t);
+	synth_free(s);
+}
+
+static void test_cmd_errors(void **state)
+{
+	struct synth *s = synth_new(32);
+	char *bad1[] = { "dump", "--type", "nosuch" };
+	char *bad2[] = { "dump", "--pfn", "12-3" };
+	char *bad3[] = { "nosuch" };
+	char *bad4[] = { "owners", "--sort", "colour" };
+	char *bad5[] = { "export", "--format", "png", "-o", "x" };
+	char *bad6[] = { "dump", "--type" };
+	char *bad7[] = { "status", "--frob" };
+	char **bad[] = { bad1, bad2, bad3, bad4, bad5, bad6, bad7 };
+	int badc[] = { 3, 3, 1, 3, 5, 2, 2 };
+	struct es_trace *t;
+	char *out, *err;
+	size_t i;
+
+	(void)state;
+	synth_clean_boot(s);
+	t = load(s);
+	for (i = 0; i < sizeof(badc) / sizeof(*badc); i++) {
+		assert_int_equal(es_command_str(t, badc[i], bad[i], 0, &out,
+						 &err), 2);
+		assert_string_equal(out, "");
+		assert_true(!strncmp(err, "earlyslab: ", 11));
+		/* exactly one line */
+		assert_non_null(strchr(err, '\n'));
+		assert_null(strchr(err, '\n') + 1 < err + strlen(err) ?
+			    strchr(err, '\n') + 1 : NULL);
+		es_free(out);
+		es_free(err);
+	}
+	es_trace_free(t);
+	synth_free(s);
+}
+
+static void test_export(void **state)
+{
+	struct synth *s = synth_new(32);
+	char dir[] = "/tmp/es-export-XXXXXX", svg[64], ct[64];
+	char *a_svg[] = { "export", "--format", "svg", "-o", svg };
+	char *a_ct[] = { "export", "--format", "chrome-trace", "-o", ct };
+	char *out, *err, ebuf[256], buf[1 << 16];
+	struct es_trace *t;
+	yajl_val v, ev;
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(svg, sizeof(svg), "%s/t.svg", dir);
+	snprintf(ct, sizeof(ct), "%s/t.json", dir);
+	synth_clean_boot(s);
+	synth_put(s, 0x1fff0, 0, EST_PATH_WINDOW, CACHE_A, "kmem_cache",
+		  CALLER_2);
+	t = load(s);
+
+	assert_int_equal(es_command_str(t, 5, a_svg, 0, &out, &err), 0);
+	assert_string_equal(err, "");
+	es_free(out);
+	es_free(err);
+	f = fopen(svg, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "<svg "));
+	assert_non_null(strstr(buf, "</svg>"));
+	assert_non_null(strstr(buf, "window_free"));
+	assert_non_null(strstr(buf, "kmalloc-64"));
+	assert_non_null(strstr(buf, ">free_all</text>"));
+
+	assert_int_equal(es_command_str(t, 5, a_ct, 0, &out, &err), 0);
+	es_free(out);
+	es_free(err);
+	f = fopen(ct, "r");
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	v = yajl_tree_parse(buf, ebuf, sizeof(ebuf));
+	if (!v)
+		fail_msg("chrome trace: %s", ebuf);
+	ev = get(v, "traceEvents");
+	assert_true(YAJL_IS_ARRAY(ev));
+	/* 3 metadata + 2 per run (4 runs) + 5 phase slices + 1 anomaly */
+	assert_int_equal(ev->u.array.len, 3 + 8 + 5 + 1);
+	yajl_tree_free(v);
+	unlink(svg);
+	unlink(ct);
+	rmdir(dir);
+	es_trace_free(t);
+	synth_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_window_free),
+		cmocka_unit_test(test_double_free),
+		cmocka_unit_test(test_free_unallocated),
+		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_order_mismatch),
+		cmocka_unit_test(test_cache_mismatch),
+		cmocka_unit_test(test_missed_skip),
+		cmocka_unit_test(test_spurious_skip),
+		cmocka_unit_test(test_node_mismatch),
+		cmocka_unit_test(test_lost_torn_pending),
+		cmocka_unit_test(test_owners),
+		cmocka_unit_test(test_timeline),
+		cmocka_unit_test(test_timeline_batches),
+		cmocka_unit_test(test_many_events),
+		cmocka_unit_test(test_cmd_json),
+		cmocka_unit_test(test_cmd_errors),
+		cmocka_unit_test(test_export),
+	};
+
+	return cmocka_run_group_tests_name("libearlyslab checks", tests, NULL,
+					   NULL);
+}

@@ -1,0 +1,751 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""The `earlyslab` gdb commands: one gdb.Command subclass per command.
+
+The data commands (status, dump, timeline, owners, check, stats, export)
+are those of earlyslab(8): their arguments go unchanged to libearlyslab's
+es_command_str() and its output is printed as is. The gdb-only commands
+(save, page, crosscheck, break, watch) read the guest themselves.
+"""
+
+import glob
+import json
+import os
+import shlex
+
+import gdb  # pylint: disable=import-error
+
+from . import breaks
+from . import libes
+from . import target
+from .engine import engine
+
+FLAG = object()         # an option without a value
+FILE = object()         # a file name
+
+TYPES = ["getpages", "freepages", "skip", "phase", "slab_state", "large"]
+PHASES = ["boot", "early", "free_all", "window", "up", "full"]
+KINDS = ["window_free", "double_free", "free_unallocated", "overlap",
+         "order_mismatch", "cache_mismatch", "missed_skip", "spurious_skip",
+         "bad_record", "node_mismatch", "lost_events", "torn_record",
+         "pending_record"]
+SORT_KEYS = ["pfn", "order", "cache", "node", "seq", "caller", "phase",
+             "path", "pages", "count"]
+CULL_KEYS = ["cache", "order", "node", "caller", "phase", "path"]
+
+OUTPUT_OPTS = {"-j": FLAG, "--json": FLAG, "-p": FLAG, "--pretty": FLAG,
+               "--csv": FLAG, "-h": FLAG, "--help": FLAG}
+GLOBAL_FLAGS = {"-j": libes.OUT_JSON, "--json": libes.OUT_JSON,
+                "-p": libes.OUT_JSON | libes.OUT_PRETTY,
+                "--pretty": libes.OUT_JSON | libes.OUT_PRETTY,
+                "--csv": libes.OUT_CSV}
+
+CLI_PREFIX = "earlyslab [--vmlinux F] (--core F | --raw F) "
+
+# Words in the library's one-line errors that mean "bad arguments".
+_USAGE_WORDS = ("option", "argument", "unknown", "expected", "required",
+                "empty", "bad pfn range")
+
+
+def usage_error(usage, msg=None):
+    """One line: what is wrong, then the usage."""
+    text = "Usage: " + usage
+    if not msg:
+        raise gdb.GdbError(text)
+    msg = msg.rstrip(". ")
+    words = usage.split()
+    name = words[1] if len(words) > 1 and words[1][0].isalpha() else None
+    if name and not msg.startswith(name + ":"):
+        msg = "%s: %s" % (name, msg)
+    raise gdb.GdbError("earlyslab: %s. %s" % (msg, text))
+
+
+def complete_options(opts, text, word):
+    """Completion over an option table {option: FLAG | FILE | None |
+    [values]}; list values may be comma-separated."""
+    words = text.split()
+    if text and not text[-1].isspace():
+        before = words[:-1]
+        current = words[-1] if words else ""
+    else:
+        before = words
+        current = ""
+    prev = before[-1] if before else None
+    if prev in opts and opts[prev] is not FLAG:
+        vals = opts[prev]
+        if vals is FILE:
+            return _complete_file(current, word)
+        if vals is None:
+            return gdb.COMPLETE_NONE
+        last = current.rsplit(",", 1)[-1]
+        head = current[:len(current) - len(last)]
+        # gdb replaces `word`, which may start after a ',' or a '+'
+        done = current[:len(current) - len(word)] if word is not None else ""
+        return [(head + v)[len(done):] for v in vals if v.startswith(last)]
+    if current.startswith("-") or not current:
+        done = current[:len(current) - len(word)] if word is not None else ""
+        return [o[len(done):] for o in sorted(opts) if o.startswith(current)]
+    return gdb.COMPLETE_NONE
+
+
+def _complete_file(current, word):
+    done = current[:len(current) - len(word)] if word is not None else ""
+    out = []
+    for m in sorted(glob.glob(glob.escape(current) + "*")):
+        out.append((m + "/" if os.path.isdir(m) else m)[len(done):])
+    return out
+
+
+def expand_vars(argv):
+    """$convenience variables and $registers become numbers for the
+    library (`earlyslab timeline $earlyslab_pfn`)."""
+    out = []
+    for a in argv:
+        pre, val = "", a
+        if a.startswith("--") and "=" in a:
+            pre, val = a.split("=", 1)
+            pre += "="
+        if val.startswith("$") and len(val) > 1:
+            try:
+                v = gdb.parse_and_eval(val)
+                if v.type.code != gdb.TYPE_CODE_VOID:
+                    val = "0x%x" % int(v)
+            except (gdb.error, ValueError):
+                pass
+        out.append(pre + val)
+    return out
+
+
+def write(text):
+    if text:
+        gdb.write(text)
+        if not text.endswith("\n"):
+            gdb.write("\n")
+
+
+# ---- the earlyslab(8) commands ----------------------------------------------
+
+class _LibraryCommand(gdb.Command):
+    NAME = None
+    USAGE = None
+    OPTS = {}
+
+    def __init__(self):
+        super().__init__("earlyslab " + self.NAME, gdb.COMMAND_DATA)
+        self.opts = dict(OUTPUT_OPTS)
+        self.opts.update(self.OPTS)
+
+    def complete(self, text, word):
+        return complete_options(self.opts, text, word)
+
+    def invoke(self, arg, from_tty):
+        try:
+            argv = gdb.string_to_argv(arg)
+        except Exception as e:  # unbalanced quotes
+            usage_error(self.usage(), str(e))
+        run_library(self.NAME, argv, 0, self.usage())
+
+    def usage(self):
+        return "earlyslab " + self.USAGE
+
+
+def library_usage(name):
+    """The library's usage line of a command, in gdb's spelling."""
+    try:
+        rc, out, _ = engine.empty().command([name, "--help"])
+    except gdb.GdbError:
+        return None
+    line = out.splitlines()[0] if rc == 0 and out else ""
+    if line.startswith("usage: "):
+        return line[len("usage: "):].replace(CLI_PREFIX, "earlyslab ")
+    return None
+
+
+def run_library(name, argv, flags, usage):
+    argv = [name] + expand_vars(argv)
+    if any(a in ("-h", "--help") for a in argv[1:]):
+        rc, out, err = engine.empty().command(argv, flags)
+        write(out.replace(CLI_PREFIX, "earlyslab "))
+    else:
+        trace, _ = engine.load_snapshot()
+        rc, out, err = trace.command(argv, flags)
+        write(out)
+    gdb.set_convenience_variable("earlyslab_exit", rc)
+    if rc == 2:
+        lines = [l for l in err.splitlines() if l.strip()]
+        msg = lines[0] if lines else "%s failed" % name
+        if msg.startswith("earlyslab: "):
+            msg = msg[len("earlyslab: "):]
+        if any(w in msg for w in _USAGE_WORDS):
+            usage_error(library_usage(name) or usage, msg)
+        raise gdb.GdbError("earlyslab: " + msg)
+    return rc
+
+
+class StatusCommand(_LibraryCommand):
+    """Header fields, slot states, events by type and phase of the trace.
+
+Usage: earlyslab status [-j|-p|--csv]
+
+The buffer's magic, format version, sizes, capacity, head, lost events,
+committed/torn/pending/bad slots, events by type and the boot phase, as
+`earlyslab --raw FILE status` prints them.
+Example: earlyslab status -j"""
+    NAME = "status"
+    USAGE = "status [-j|-p|--csv]"
+
+
+class DumpCommand(_LibraryCommand):
+    """Events of the trace in sequence order.
+
+Usage: earlyslab dump [--type T,..] [--cache NAME|0xADDR] [--pfn A[-B]] [--phase P,..] [--all] [-j|-p|--csv]
+
+Types: getpages, freepages, skip, phase, slab_state, large.
+Phases: boot, early, free_all, window, up, full.
+--cache takes a name glob (kmalloc-*) or a struct kmem_cache address;
+--pfn keeps events whose page frames meet the range; --all also lists
+torn, pending and bad slots. Numbers may be $convenience variables.
+Example: earlyslab dump --type getpages,freepages --cache 'kmalloc-*'"""
+    NAME = "dump"
+    USAGE = ("dump [--type T,..] [--cache NAME|0xADDR] [--pfn A[-B]] "
+             "[--phase P,..] [--all] [-j|-p|--csv]")
+    OPTS = {"--type": TYPES, "--cache": None, "--pfn": None,
+            "--phase": PHASES, "--all": FLAG}
+
+
+class TimelineCommand(_LibraryCommand):
+    """Per page frame, its runs of ownership by slab caches.
+
+Usage: earlyslab timeline [PFN|A-B] [--cache NAME] [-j|-p|--csv]
+
+For each page frame (all touched, one, or a range), in pfn order: the
+cache, order and first pfn of each slab that covered it, the allocating
+event and the freeing one, or "live". --cache selects the frames a
+matching cache ever owned.
+Example: earlyslab timeline $earlyslab_pfn"""
+    NAME = "timeline"
+    USAGE = "timeline [PFN|A-B] [--cache NAME] [-j|-p|--csv]"
+    OPTS = {"--cache": None}
+
+
+class OwnersCommand(_LibraryCommand):
+    """Slab pages still owned at the end of the trace.
+
+Usage: earlyslab owners [--sort [+|-]KEY,..] [--cull KEY,..] [--cache NAME] [--verify] [-j|-p|--csv]
+
+Sort keys: pfn order cache node seq caller phase path pages count.
+Cull keys (group into "N times, M pages"): cache order node caller phase
+path. --verify reads struct pages from a QEMU dump, so it works in the
+CLI only; in gdb, `earlyslab crosscheck` checks the live struct pages.
+Example: earlyslab owners --cull cache,order"""
+    NAME = "owners"
+    USAGE = ("owners [--sort [+|-]KEY,..] [--cull KEY,..] [--cache NAME] "
+             "[--verify] [-j|-p|--csv]")
+    OPTS = {"--sort": SORT_KEYS + ["+" + k for k in SORT_KEYS] +
+                      ["-" + k for k in SORT_KEYS],
+            "--cull": CULL_KEYS, "--cache": None, "--verify": FLAG}
+
+
+class CheckCommand(_LibraryCommand):
+    """Anomalies in the trace (window frees, double frees, overlaps, ...).
+
+Usage: earlyslab check [--kind K,..] [--errors] [-j|-p|--csv]
+
+Errors: window_free double_free free_unallocated overlap order_mismatch
+cache_mismatch missed_skip spurious_skip bad_record. Warnings:
+node_mismatch lost_events torn_record pending_record.
+$earlyslab_exit is 1 when an error-level anomaly was found (the CLI's
+exit status), else 0.
+Example: earlyslab check --errors"""
+    NAME = "check"
+    USAGE = "check [--kind K,..] [--errors] [-j|-p|--csv]"
+    OPTS = {"--kind": KINDS, "--errors": FLAG}
+
+
+class StatsCommand(_LibraryCommand):
+    """Counts by type, phase, cache, order, node and path.
+
+Usage: earlyslab stats [-j|-p|--csv]
+
+Example: earlyslab stats"""
+    NAME = "stats"
+    USAGE = "stats [-j|-p|--csv]"
+
+
+class ExportCommand(_LibraryCommand):
+    """SVG timeline or Chrome/Perfetto trace JSON of the trace.
+
+Usage: earlyslab export --format svg|chrome-trace -o FILE [--clock seq|ts]
+
+FILE is relative to gdb's working directory; '-o -' prints it.
+Example: earlyslab export --format svg -o boot.svg"""
+    NAME = "export"
+    USAGE = "export --format svg|chrome-trace -o FILE [--clock seq|ts]"
+    OPTS = {"--format": ["svg", "chrome-trace"], "-o": FILE,
+            "--clock": ["seq", "ts"]}
+
+
+LIBRARY_COMMANDS = [StatusCommand, DumpCommand, TimelineCommand,
+                    OwnersCommand, CheckCommand, StatsCommand, ExportCommand]
+
+
+# ---- gdb-only commands --------------------------------------------------------
+
+def _argv(arg, usage):
+    try:
+        return gdb.string_to_argv(arg)
+    except Exception as e:  # unbalanced quotes
+        usage_error(usage, str(e))
+
+
+def _json_flags(argv, usage, allowed=("-j", "--json", "-p", "--pretty")):
+    flags, rest = 0, []
+    for a in argv:
+        if a in allowed:
+            flags |= GLOBAL_FLAGS[a]
+        elif a.startswith("-") and not a.lstrip("-").isdigit() and a != "-":
+            usage_error(usage, "unknown option '%s'" % a)
+        else:
+            rest.append(a)
+    return flags, rest
+
+
+def _dump_json(obj, flags):
+    if flags & libes.OUT_PRETTY:
+        return json.dumps(obj, indent=2) + "\n"
+    return json.dumps(obj, separators=(",", ":")) + "\n"
+
+
+class SaveCommand(gdb.Command):
+    """Save the raw early_slab_trace buffer to FILE.
+
+Usage: earlyslab save FILE
+
+Writes the buffer's bytes exactly as read from the guest (one bulk read),
+for the CLI: earlyslab --raw FILE status
+Example: earlyslab save /tmp/trace.bin"""
+    USAGE = "earlyslab save FILE"
+
+    def __init__(self):
+        super().__init__("earlyslab save", gdb.COMMAND_DATA,
+                         gdb.COMPLETE_FILENAME)
+
+    def invoke(self, arg, from_tty):
+        argv = _argv(arg, self.USAGE)
+        if len(argv) != 1:
+            usage_error(self.USAGE, "give one file name" if argv else None)
+        path = os.path.expanduser(argv[0])
+        trace, snap = engine.load_snapshot()
+        try:
+            with open(path, "wb") as f:
+                f.write(snap.data)
+        except OSError as e:
+            raise gdb.GdbError("earlyslab: save: %s: %s"
+                               % (path, e.strerror)) from None
+        st = trace.status()
+        gdb.write("earlyslab: saved %d bytes of %s (0x%x; %d records, "
+                  "head %d) to %s\n" % (len(snap.data), target.SYMBOL,
+                                        snap.addr, st.committed, st.head,
+                                        path))
+        gdb.write("read it with: earlyslab --raw %s status\n" % path)
+
+
+def _page_state(mm, lay, pfn):
+    """The live struct page of @pfn (and of its compound head)."""
+    data = mm.read_pages(pfn, 1)
+    flags = lay.flags.get(data)
+    st = {"pfn": pfn, "struct_page": mm.page_addr(pfn), "flags": flags,
+          "flag_names": lay.flag_names(flags),
+          "refcount": lay.refcount.get(data),
+          "mapcount": lay.mapcount.get(data),
+          "compound": "none", "head_pfn": pfn, "order": 0, "slab": None}
+    head = lay.compound_head.get(data)
+    hdata, hflags = data, flags
+    if head & 1:
+        st["compound"] = "tail"
+        st["head_pfn"] = mm.pfn_of_page(head - 1)
+        hdata = mm.read_pages(st["head_pfn"], 2)
+        hflags = lay.flags.get(hdata)
+    elif lay.pg_head is not None and flags >> lay.pg_head & 1:
+        st["compound"] = "head"
+        hdata = mm.read_pages(pfn, 2)
+    if st["compound"] != "none":
+        st["order"] = lay.compound_order.get(hdata, mm.page_size)
+    st["head_flags"] = hflags
+    if lay.pg_slab is not None and hflags >> lay.pg_slab & 1:
+        cache = lay.slab_cache.get(hdata) & (1 << 64) - 1
+        st["slab"] = {"cache": cache, "name": target.cache_name(cache),
+                      "active": lay.slab_active.get(hdata)
+                      if lay.slab_active else None}
+    return st
+
+
+def _flags_text(flags, names):
+    return "0x%x (%s)" % (flags, "|".join(names) if names else "no flags")
+
+
+class PageCommand(gdb.Command):
+    """A page frame's trace timeline next to its live struct page.
+
+Usage: earlyslab page PFN|ADDR [-j|-p]
+
+PFN is a page frame number; ADDR a kernel virtual address (direct map,
+kernel image, or a struct page pointer in vmemmap). Any gdb expression
+works: earlyslab page $earlyslab_pfn, earlyslab page obj.
+Shows the struct page (flags decoded with the kernel's enum pageflags,
+refcount, compound head/tail and order, the slab cache from struct slab)
+and `earlyslab timeline PFN` of the trace.
+Example: earlyslab page 0x1fecc"""
+    USAGE = "earlyslab page PFN|ADDR [-j|-p]"
+
+    def __init__(self):
+        super().__init__("earlyslab page", gdb.COMMAND_DATA,
+                         gdb.COMPLETE_EXPRESSION)
+
+    def invoke(self, arg, from_tty):
+        flags, rest = _json_flags(_argv(arg, self.USAGE), self.USAGE)
+        if len(rest) != 1:
+            usage_error(self.USAGE, "give one PFN or address"
+                        if rest else None)
+        try:
+            val = gdb.parse_and_eval(rest[0])
+            num = int(val)
+        except (gdb.error, ValueError) as e:
+            usage_error(self.USAGE, "%s: %s" % (rest[0], e))
+        trace, _ = engine.load_snapshot()
+        lay = target.layout()
+        mm = target.Memmap()
+        is_ptr = val.type.strip_typedefs().code == gdb.TYPE_CODE_PTR
+        num &= (1 << 64) - 1
+        if is_ptr or num >= 0xffff800000000000:
+            pfn = mm.to_pfn(num)
+            if pfn is None:
+                raise gdb.GdbError(
+                    "earlyslab: page: 0x%x is not a direct-map, kernel-image "
+                    "or struct page address" % num)
+        else:
+            pfn = num
+        if mm.max_pfn and pfn >= mm.max_pfn:
+            raise gdb.GdbError(
+                "earlyslab: page: pfn 0x%x is beyond max_pfn 0x%x (give a "
+                "pfn, not a physical address)" % (pfn, mm.max_pfn))
+        st = _page_state(mm, lay, pfn)
+        if flags & libes.OUT_JSON:
+            rc, out, err = trace.command(["timeline", "0x%x" % pfn],
+                                         libes.OUT_JSON)
+            if rc != 0:
+                raise gdb.GdbError(err.strip().splitlines()[0])
+            doc = dict(st)
+            for k in ("struct_page", "flags", "head_flags"):
+                doc[k] = "0x%x" % doc[k]
+            if doc["slab"]:
+                doc["slab"] = dict(doc["slab"],
+                                   cache="0x%x" % doc["slab"]["cache"])
+            doc["timeline"] = json.loads(out)
+            gdb.write(_dump_json(doc, flags))
+            return
+        lines = ["pfn 0x%x: struct page 0x%x, phys 0x%x%s"
+                 % (pfn, st["struct_page"], pfn << target.PAGE_SHIFT,
+                    ", virt 0x%x" % (mm.page_offset +
+                                     (pfn << target.PAGE_SHIFT))
+                    if mm.page_offset is not None else "")]
+        lines.append("  flags     " + _flags_text(st["flags"],
+                                                  st["flag_names"]))
+        lines.append("  refcount  %d" % st["refcount"])
+        if st["slab"] is None:
+            lines.append("  mapcount  %d" % st["mapcount"])
+        if st["compound"] == "head":
+            lines.append("  compound  head of an order-%d page" % st["order"])
+        elif st["compound"] == "tail":
+            lines.append("  compound  tail of pfn 0x%x (order %d), head "
+                         "flags %s" % (st["head_pfn"], st["order"],
+                                       _flags_text(st["head_flags"],
+                                                   lay.flag_names(
+                                                       st["head_flags"]))))
+        slab = st["slab"]
+        if slab:
+            active = "" if slab["active"] is None else \
+                ", %d object%s in use" % (slab["active"],
+                                          "" if slab["active"] == 1 else "s")
+            lines.append("  slab      cache 0x%x %s%s"
+                         % (slab["cache"], slab["name"] or "(no name)",
+                            active))
+        else:
+            lines.append("  slab      no (PG_slab clear)")
+        gdb.write("\n".join(lines) + "\ntrace:\n")
+        run_library("timeline", ["0x%x" % pfn], 0, self.USAGE)
+
+
+class CrosscheckCommand(gdb.Command):
+    """Check the pfns the trace says slab caches own against their struct pages.
+
+Usage: earlyslab crosscheck [-j|-p]
+
+For every slab `earlyslab owners` lists (still owned at the end of the
+trace), the live struct pages must agree: PG_slab set on the head page,
+PG_head and compound_head links for order > 0, a non-zero refcount and
+struct slab's slab_cache equal to the cache in the trace. Disagreements
+are listed one per line; $earlyslab_disagreements holds their number.
+Example: earlyslab crosscheck"""
+    USAGE = "earlyslab crosscheck [-j|-p]"
+
+    def __init__(self):
+        super().__init__("earlyslab crosscheck", gdb.COMMAND_DATA)
+
+    def complete(self, text, word):
+        return complete_options({"-j": FLAG, "--json": FLAG, "-p": FLAG,
+                                 "--pretty": FLAG}, text, word)
+
+    def invoke(self, arg, from_tty):
+        flags, rest = _json_flags(_argv(arg, self.USAGE), self.USAGE)
+        if rest:
+            usage_error(self.USAGE, "unexpected argument '%s'" % rest[0])
+        trace, _ = engine.load_snapshot()
+        rc, out, err = trace.command(["owners"], libes.OUT_JSON)
+        if rc != 0:
+            raise gdb.GdbError(err.strip().splitlines()[0])
+        runs = json.loads(out)
+        lay = target.layout()
+        mm = target.Memmap()
+        problems = []
+        pages = 0
+        for run in runs:
+            pfn, order = run["pfn"], run["order"]
+            cache = int(run["cache"], 16)
+            pages += 1 << order
+            for p in self._check(mm, lay, pfn, order, cache, run["name"]):
+                problems.append({"pfn": pfn, "order": order,
+                                 "cache": run["cache"], "name": run["name"],
+                                 "problem": p})
+        gdb.set_convenience_variable("earlyslab_disagreements",
+                                     len(problems))
+        if flags & libes.OUT_JSON:
+            gdb.write(_dump_json({"slabs": len(runs), "pages": pages,
+                                  "vmemmap_base": "0x%x" % mm.vmemmap,
+                                  "disagreements": problems}, flags))
+            return
+        if problems:
+            gdb.write("%-12s %3s %-16s %-18s %s\n"
+                      % ("PFN", "ORD", "CACHE", "KMEM_CACHE", "PROBLEM"))
+            for p in problems:
+                gdb.write("%-12s %3d %-16s %-18s %s\n"
+                          % ("0x%x" % p["pfn"], p["order"], p["name"] or "-",
+                             p["cache"], p["problem"]))
+        gdb.write("%d slab%s (%d page%s) owned in the trace checked against "
+                  "their struct pages: %s\n"
+                  % (len(runs), "" if len(runs) == 1 else "s", pages,
+                     "" if pages == 1 else "s",
+                     "%d disagreement%s" % (len(problems),
+                                            "" if len(problems) == 1 else "s")
+                     if problems else "no disagreement"))
+
+    @staticmethod
+    def _check(mm, lay, pfn, order, cache, name):
+        nr = 1 << order
+        try:
+            data = mm.read_pages(pfn, nr)
+        except gdb.GdbError as e:
+            return [str(e).replace("earlyslab: ", "")]
+        sz = mm.page_size
+        out = []
+        flags = lay.flags.get(data)
+        names = "|".join(lay.flag_names(flags)) or "no flags"
+        if lay.compound_head.get(data) & 1:
+            out.append("head page is a tail page (compound_head 0x%x)"
+                       % lay.compound_head.get(data))
+        if lay.pg_slab is not None and not flags >> lay.pg_slab & 1:
+            out.append("PG_slab clear (flags 0x%x: %s)" % (flags, names))
+        if order and lay.pg_head is not None and not flags >> lay.pg_head & 1:
+            out.append("PG_head clear on an order-%d slab (flags 0x%x: %s)"
+                       % (order, flags, names))
+        if order:
+            got = lay.compound_order.get(data, sz)
+            if got != order:
+                out.append("compound_order %d, trace says %d" % (got, order))
+        head = mm.page_addr(pfn) | 1
+        for i in range(1, nr):
+            ch = lay.compound_head.get(data, i * sz)
+            if ch != head:
+                out.append("tail pfn 0x%x: compound_head 0x%x, expected 0x%x"
+                           % (pfn + i, ch, head))
+                break
+        ref = lay.refcount.get(data)
+        if ref < 1:
+            out.append("refcount %d" % ref)
+        if lay.pg_slab is not None and flags >> lay.pg_slab & 1:
+            live = lay.slab_cache.get(data) & (1 << 64) - 1
+            if live != cache:
+                live_name = target.cache_name(live)
+                out.append("slab_cache 0x%x (%s), trace says 0x%x (%s)"
+                           % (live, live_name or "?", cache, name or "-"))
+            else:
+                live_name = target.cache_name(live)
+                if live_name is not None and name and \
+                        not live_name.startswith(name):
+                    out.append("cache name '%s', trace says '%s'"
+                               % (live_name, name))
+        return out
+
+
+class BreakCommand(gdb.Command):
+    """Stop the guest when a window free or an error-level anomaly is recorded.
+
+Usage: earlyslab break [window|anomaly|off]
+
+window   stop right after the kernel records a slab page freed inside the
+         mem_init window (a freepages event with path window)
+anomaly  stop right after a recorded event makes `earlyslab check` find a
+         new error-level anomaly (window_free, double_free, overlap, ...)
+off      remove the breakpoint
+Without an argument, show what is armed. The guest stops in est_emit(),
+after the record is committed; the event is printed, $earlyslab_seq and
+$earlyslab_pfn are set, `bt` shows who freed the page.
+Example: earlyslab break window"""
+    USAGE = "earlyslab break [window|anomaly|off]"
+    MODES = ["window", "anomaly", "off"]
+
+    def __init__(self):
+        super().__init__("earlyslab break", gdb.COMMAND_BREAKPOINTS)
+
+    def complete(self, text, word):
+        if len(text.split()) > 1 or (text and text[-1].isspace()):
+            return gdb.COMPLETE_NONE
+        return [m for m in self.MODES if m.startswith(word or "")]
+
+    def invoke(self, arg, from_tty):
+        argv = _argv(arg, self.USAGE)
+        if len(argv) > 1:
+            usage_error(self.USAGE, "unexpected argument '%s'" % argv[1])
+        if not argv:
+            gdb.write(breaks.describe() + "\n")
+            return
+        mode = argv[0]
+        matches = [m for m in self.MODES if m.startswith(mode)]
+        if len(matches) != 1:
+            usage_error(self.USAGE, "unknown mode '%s'" % mode)
+        mode = matches[0]
+        if mode == "off":
+            gdb.write(breaks.disarm() + "\n")
+            return
+        gdb.write(breaks.arm(mode) + "\n")
+
+
+class WatchCommand(gdb.Command):
+    """Print each new trace event as the guest runs, until interrupted.
+
+Usage: earlyslab watch [--count N] [-j|--csv]
+
+Continues the guest and prints every event the kernel records, in the
+format of `earlyslab dump` (-j: one JSON object per line), until Ctrl-C,
+another breakpoint, or N events (--count N).
+Example: earlyslab watch --count 10"""
+    USAGE = "earlyslab watch [--count N] [-j|--csv]"
+    OPTS = {"--count": None, "-j": FLAG, "--json": FLAG, "--csv": FLAG}
+
+    def __init__(self):
+        super().__init__("earlyslab watch", gdb.COMMAND_RUNNING)
+
+    def complete(self, text, word):
+        return complete_options(self.OPTS, text, word)
+
+    def invoke(self, arg, from_tty):
+        argv = _argv(arg, self.USAGE)
+        count, flags, i = None, 0, 0
+        while i < len(argv):
+            a = argv[i]
+            if a in ("-j", "--json"):
+                flags |= libes.OUT_JSON
+            elif a == "--csv":
+                flags |= libes.OUT_CSV
+            elif a == "--count" or a.startswith("--count="):
+                if "=" in a:
+                    v = a.split("=", 1)[1]
+                elif i + 1 < len(argv):
+                    i += 1
+                    v = argv[i]
+                else:
+                    usage_error(self.USAGE, "option '--count' needs a number")
+                try:
+                    count = int(gdb.parse_and_eval(v))
+                except (gdb.error, ValueError):
+                    usage_error(self.USAGE, "bad count '%s'" % v)
+                if count < 1:
+                    usage_error(self.USAGE, "bad count '%s'" % v)
+            else:
+                usage_error(self.USAGE, "unexpected argument '%s'" % a)
+            i += 1
+        breaks.watch(count, flags)
+
+
+GDB_COMMANDS = [SaveCommand, PageCommand, CrosscheckCommand, BreakCommand,
+                WatchCommand]
+
+
+class EarlyslabCommand(gdb.Command):
+    """Early slab trace of the kernel: what slab did with page frames in early boot.
+
+Usage: earlyslab [-j|-p|--csv] COMMAND [OPTIONS]
+
+Reads the kernel's early_slab_trace buffer (CONFIG_EARLY_SLAB_TRACE) from
+the halted guest with one bulk read and decodes it with libearlyslab.
+The data commands are those of the earlyslab(8) tool, with the same
+options and the same output:
+  status, dump, timeline, owners, check, stats, export
+Only in gdb:
+  save FILE             the raw buffer, for `earlyslab --raw FILE`
+  page PFN|ADDR         a pfn's timeline next to its live struct page
+  crosscheck            owned pfns against PG_slab and slab_cache
+  break window|anomaly|off   stop when a window free / error is recorded
+  watch [--count N]     print new events as the guest runs
+The library is $EARLYSLAB_LIB, else $BUILD/lib/libearlyslab.so, else
+build/lib/libearlyslab.so of the earlyslab tree (make -C analyzers).
+Examples: earlyslab status; earlyslab -j owners; earlyslab check --errors"""
+
+    def __init__(self):
+        super().__init__("earlyslab", gdb.COMMAND_DATA, gdb.COMPLETE_COMMAND,
+                         prefix=True)
+
+    def invoke(self, arg, from_tty):
+        argv = _argv(arg, "earlyslab [-j|-p|--csv] COMMAND [OPTIONS]")
+        flags = 0
+        while argv and argv[0] in GLOBAL_FLAGS:
+            flags |= GLOBAL_FLAGS[argv.pop(0)]
+        if not argv:
+            if flags:
+                usage_error("earlyslab [-j|-p|--csv] COMMAND [OPTIONS]",
+                            "no command")
+            gdb.execute("help earlyslab", from_tty)
+            return
+        name = argv[0]
+        cmds = {c.NAME: c for c in LIBRARY_COMMANDS}
+        matches = [n for n in cmds if n.startswith(name)]
+        if name in cmds:
+            matches = [name]
+        if len(matches) == 1:
+            c = cmds[matches[0]]
+            run_library(c.NAME, argv[1:], flags, "earlyslab " + c.USAGE)
+            return
+        gdb_only = [n for n in ("save", "page", "crosscheck", "break",
+                                "watch") if n.startswith(name)]
+        if len(gdb_only) == 1 and not matches:
+            opts = []
+            if flags & libes.OUT_PRETTY:
+                opts.append("-p")
+            elif flags & libes.OUT_JSON:
+                opts.append("-j")
+            if flags & libes.OUT_CSV:
+                opts.append("--csv")
+            gdb.execute(" ".join(["earlyslab", gdb_only[0]] +
+                                 [shlex.quote(a) for a in argv[1:]] + opts),
+                        from_tty)
+            return
+        usage_error("earlyslab [-j|-p|--csv] COMMAND [OPTIONS]",
+                    "unknown command '%s' (status, dump, timeline, owners, "
+                    "check, stats, export, save, page, crosscheck, break, "
+                    "watch)" % name)
+
+
+def register():
+    cmds = [EarlyslabCommand()]
+    cmds += [c() for c in LIBRARY_COMMANDS]
+    cmds += [c() for c in GDB_COMMANDS]
+    return cmds

@@ -1,0 +1,277 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""ctypes binding of libearlyslab (analyzers/libearlyslab/earlyslab.h).
+
+Only what the gdb commands use: load bytes read from the guest, run the
+earlyslab(8) commands on them (es_command_str), iterate events, count
+anomalies. Everything that decodes records lives in the C library; this
+module moves bytes and arguments across and hands back the library's own
+structures and text.
+
+No gdb import here: the module also loads in a plain Python interpreter,
+which the tests use to check the ctypes layouts against the C header.
+"""
+
+import ctypes
+import os
+
+API_VERSION = 1
+NAME_LEN = 16
+
+# es_command() output flags
+OUT_JSON = 0x1
+OUT_PRETTY = 0x2
+OUT_CSV = 0x4
+
+
+class LibError(Exception):
+    """One line, shown to the user as is."""
+
+
+_HERE = os.path.dirname(os.path.realpath(__file__))
+REPO = os.path.dirname(os.path.dirname(_HERE))
+
+
+def default_build_dir():
+    return os.environ.get("BUILD") or os.path.join(REPO, "build")
+
+
+def library_path():
+    """Where libearlyslab.so is looked for: $EARLYSLAB_LIB, else
+    $BUILD/lib/libearlyslab.so, else build/lib/ of this repository."""
+    p = os.environ.get("EARLYSLAB_LIB")
+    if p:
+        return p
+    return os.path.join(default_build_dir(), "lib", "libearlyslab.so")
+
+
+def build_hint():
+    return "build it with: make -C %s BUILD=%s" % (
+        os.path.join(REPO, "analyzers"), default_build_dir())
+
+
+class Status(ctypes.Structure):
+    _fields_ = [
+        ("magic", ctypes.c_uint64),
+        ("version", ctypes.c_uint32),
+        ("header_size", ctypes.c_uint32),
+        ("record_size", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("capacity", ctypes.c_uint32),
+        ("phase", ctypes.c_uint32),
+        ("head", ctypes.c_uint64),
+        ("lost", ctypes.c_uint64),
+        ("slots", ctypes.c_uint64),
+        ("committed", ctypes.c_uint64),
+        ("torn", ctypes.c_uint64),
+        ("pending", ctypes.c_uint64),
+        ("bad", ctypes.c_uint64),
+        ("by_type", ctypes.c_uint64 * 8),
+        ("last_phase", ctypes.c_uint32),
+        ("source", ctypes.c_uint32),
+        ("buffer_addr", ctypes.c_uint64),
+        ("phys_base", ctypes.c_uint64),
+        ("first_ts", ctypes.c_uint64),
+        ("last_ts", ctypes.c_uint64),
+    ]
+
+
+class Event(ctypes.Structure):
+    _fields_ = [
+        ("seq", ctypes.c_uint64),
+        ("pfn", ctypes.c_uint64),
+        ("cache", ctypes.c_uint64),
+        ("caller", ctypes.c_uint64),
+        ("ts", ctypes.c_uint64),
+        ("arg", ctypes.c_uint64),
+        ("status", ctypes.c_uint32),
+        ("type", ctypes.c_uint32),
+        ("phase", ctypes.c_uint32),
+        ("order", ctypes.c_uint32),
+        ("path", ctypes.c_uint32),
+        ("nid_req", ctypes.c_int32),
+        ("nid", ctypes.c_int32),
+        ("cpu", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("name", ctypes.c_char * NAME_LEN),
+    ]
+
+
+class Filter(ctypes.Structure):
+    _fields_ = [
+        ("types", ctypes.c_uint32),
+        ("phases", ctypes.c_uint32),
+        ("has_pfn", ctypes.c_uint32),
+        ("all_slots", ctypes.c_uint32),
+        ("pfn_lo", ctypes.c_uint64),
+        ("pfn_hi", ctypes.c_uint64),
+        ("cache", ctypes.c_char_p),
+    ]
+
+
+_P = ctypes.c_void_p
+_S = ctypes.c_char_p
+_I = ctypes.c_int
+_U32 = ctypes.c_uint32
+
+_PROTOS = {
+    "es_api_version": (_I, []),
+    "es_trace_new": (_P, []),
+    "es_trace_free": (None, [_P]),
+    "es_set_vmlinux": (_I, [_P, _S]),
+    "es_load_memory": (_I, [_P, _P, ctypes.c_size_t, _S]),
+    "es_error": (_S, [_P]),
+    "es_get_status": (_I, [_P, ctypes.POINTER(Status)]),
+    "es_iter_new": (_P, [_P, ctypes.POINTER(Filter)]),
+    "es_iter_next": (_I, [_P, ctypes.POINTER(Event)]),
+    "es_iter_free": (None, [_P]),
+    "es_check": (_I, [_P, _P, _P]),
+    "es_command_str": (_I, [_P, _I, ctypes.POINTER(_S), ctypes.c_uint,
+                            ctypes.POINTER(_P), ctypes.POINTER(_P)]),
+    "es_free": (None, [_P]),
+    "es_type_name": (_S, [_U32]),
+    "es_phase_name": (_S, [_U32]),
+    "es_path_name": (_S, [_U32]),
+    "es_type_from_name": (_I, [_S]),
+}
+
+
+class Library:
+    """The loaded shared library, with prototypes set."""
+
+    def __init__(self, path=None):
+        self.path = path or library_path()
+        if not os.path.exists(self.path):
+            raise LibError("libearlyslab not built: %s does not exist (%s)"
+                           % (self.path, build_hint()))
+        try:
+            self.dll = ctypes.CDLL(self.path)
+        except OSError as e:
+            raise LibError("cannot load %s: %s (%s)"
+                           % (self.path, e, build_hint())) from None
+        for name, (res, args) in _PROTOS.items():
+            try:
+                fn = getattr(self.dll, name)
+            except AttributeError:
+                raise LibError("%s lacks %s(): rebuild it (%s)"
+                               % (self.path, name, build_hint())) from None
+            fn.restype = res
+            fn.argtypes = args
+        v = self.dll.es_api_version()
+        if v != API_VERSION:
+            raise LibError("%s has API version %d, these gdb commands need %d "
+                           "(%s)" % (self.path, v, API_VERSION, build_hint()))
+
+    def name(self, fn, value):
+        s = getattr(self.dll, fn)(value)
+        return s.decode() if s else ""
+
+
+_lib = None
+
+
+def library():
+    """The process-wide Library, loaded on first use."""
+    global _lib
+    if _lib is None:
+        _lib = Library()
+    return _lib
+
+
+class Trace:
+    """One es_trace handle: a loaded buffer plus, optionally, a vmlinux."""
+
+    def __init__(self, lib=None):
+        self.lib = lib or library()
+        self.h = self.lib.dll.es_trace_new()
+        if not self.h:
+            raise LibError("es_trace_new: out of memory")
+        self.vmlinux = None
+        self.vmlinux_error = None
+        self.tag = None     # what is loaded, for the callers' caching
+
+    def close(self):
+        if self.h:
+            self.lib.dll.es_trace_free(self.h)
+            self.h = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def error(self):
+        e = self.lib.dll.es_error(self.h)
+        return e.decode(errors="replace") if e else "unknown error"
+
+    def set_vmlinux(self, path):
+        """Symbols for callers; returns False (and keeps the reason) when
+        the library refuses the file."""
+        if path == self.vmlinux:
+            return True
+        if self.lib.dll.es_set_vmlinux(self.h, path.encode()):
+            self.vmlinux = None
+            self.vmlinux_error = self.error()
+            return False
+        self.vmlinux = path
+        self.vmlinux_error = None
+        return True
+
+    def load(self, data, name, tag=None):
+        """Hand over a copy of @data (bytes-like). Raises LibError."""
+        n = len(data)
+        buf = (ctypes.c_char * n).from_buffer_copy(data) if n else None
+        self.tag = None
+        if self.lib.dll.es_load_memory(self.h, buf, n, name.encode()):
+            raise LibError(self.error())
+        self.tag = tag
+
+    def status(self):
+        st = Status()
+        if self.lib.dll.es_get_status(self.h, ctypes.byref(st)):
+            raise LibError(self.error())
+        return st
+
+    def events(self, types=0, all_slots=False):
+        """Decoded events (library structs), in sequence order."""
+        f = Filter()
+        f.types = types
+        f.all_slots = 1 if all_slots else 0
+        it = self.lib.dll.es_iter_new(self.h, ctypes.byref(f))
+        if not it:
+            raise LibError(self.error())
+        out = []
+        try:
+            while True:
+                ev = Event()
+                if self.lib.dll.es_iter_next(it, ctypes.byref(ev)) != 1:
+                    break
+                out.append(ev)
+        finally:
+            self.lib.dll.es_iter_free(it)
+        return out
+
+    def count_errors(self):
+        """es_check(): the number of error-level anomalies."""
+        r = self.lib.dll.es_check(self.h, None, None)
+        if r < 0:
+            raise LibError(self.error())
+        return r
+
+    def command(self, argv, flags=0):
+        """Run one earlyslab(8) command; returns (exit code, out, err)."""
+        args = [a.encode() for a in argv]
+        arr = (ctypes.c_char_p * (len(args) + 1))(*args, None)
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        rc = self.lib.dll.es_command_str(self.h, len(args), arr, flags,
+                                         ctypes.byref(out), ctypes.byref(err))
+        try:
+            o = ctypes.string_at(out.value).decode(errors="replace") \
+                if out.value else ""
+            e = ctypes.string_at(err.value).decode(errors="replace") \
+                if err.value else ""
+        finally:
+            self.lib.dll.es_free(out)
+            self.lib.dll.es_free(err)
+        return rc, o, e

@@ -1,0 +1,409 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""What the gdb commands read from the halted guest.
+
+- the early_slab_trace buffer: one bulk read_memory of the whole object,
+  cached until the guest runs again (or gdb writes to its memory);
+- struct page and struct slab fields, at offsets taken from DWARF the way
+  the kernel's own scripts/gdb do (type['field'].bitpos // 8), with the
+  types dropped whenever the symbol files change.
+
+Every expected failure is raised as a one-line gdb.GdbError.
+"""
+
+import struct
+
+import gdb  # pylint: disable=import-error
+
+SYMBOL = "early_slab_trace"
+
+# The only bytes of the trace read here: the fixed 64-byte header that says
+# how large the buffer is (tracepoints/early_slab_trace.h). Records are
+# handed to libearlyslab undecoded.
+EST_MAGIC = 0x43525442414c5345
+HEADER_SIZE = 64
+_HDR = struct.Struct("<QHHHHI")          # magic version hsize rsize flags cap
+_HEAD = struct.Struct("<q")              # atomic64_t head
+_HEAD_OFF = 24
+MAX_BUFFER = 256 << 20                   # sanity limit for a corrupt header
+
+START_KERNEL_MAP = 0xffffffff80000000
+KERNEL_IMAGE_SPAN = 1 << 30
+PAGE_SHIFT = 12
+
+BEFORE_IMAGE_HINT = "halted before the kernel image is in place?"
+
+
+def fail(msg):
+    raise gdb.GdbError("earlyslab: " + msg)
+
+
+class Header:
+    """The sizes of a buffer, from its first 64 bytes."""
+
+    def __init__(self, data):
+        (self.magic, self.version, self.header_size, self.record_size,
+         self.flags, self.capacity) = _HDR.unpack_from(data, 0)
+        self.head = _HEAD.unpack_from(data, _HEAD_OFF)[0]
+
+    @property
+    def magic_ok(self):
+        return self.magic == EST_MAGIC
+
+    @property
+    def size(self):
+        return self.header_size + self.capacity * self.record_size
+
+    @property
+    def slots(self):
+        return max(0, min(self.head, self.capacity))
+
+
+# ---- invalidation ---------------------------------------------------------
+
+class _Generation:
+    """Bumped whenever what was read from the guest may be stale."""
+
+    def __init__(self):
+        self.memory = 0     # guest ran, memory written, target changed
+        self.symbols = 0    # symbol files changed
+        self._handlers = []
+
+    def _mem(self, *_):
+        self.memory += 1
+
+    def _sym(self, *_):
+        self.symbols += 1
+        self.memory += 1
+
+    def connect(self):
+        ev = gdb.events
+        pairs = [("cont", self._mem), ("memory_changed", self._mem),
+                 ("exited", self._mem), ("inferior_call", self._mem),
+                 ("new_objfile", self._sym), ("clear_objfiles", self._sym)]
+        for name, fn in pairs:
+            reg = getattr(ev, name, None)
+            if reg is not None:
+                reg.connect(fn)
+                self._handlers.append((reg, fn))
+
+    def disconnect(self):
+        for reg, fn in self._handlers:
+            try:
+                reg.disconnect(fn)
+            except (RuntimeError, ValueError):
+                pass
+        self._handlers = []
+
+
+gen = _Generation()
+
+
+# ---- the guest ----------------------------------------------------------
+
+def check_connected():
+    inf = gdb.selected_inferior()
+    if not inf.is_valid() or inf.pid == 0 or not inf.threads():
+        fail("not connected to a guest (attach first, e.g. "
+             "'target remote :1234' to QEMU's -gdb stub)")
+
+
+def read(addr, size, what):
+    try:
+        return gdb.selected_inferior().read_memory(addr, size)
+    except gdb.MemoryError as e:
+        fail("cannot read %s at 0x%x: %s" % (what, addr, e))
+    except gdb.error as e:
+        fail("cannot read %s at 0x%x: %s" % (what, addr, e))
+
+
+def value_of(expr):
+    """An integer from the kernel's symbols, or None if there is none."""
+    try:
+        return int(gdb.parse_and_eval(expr))
+    except gdb.error:
+        return None
+
+
+class _Symbol:
+    __slots__ = ("addr", "size", "vmlinux", "gen")
+
+    def __init__(self, addr, size, vmlinux):
+        self.addr = addr
+        self.size = size
+        self.vmlinux = vmlinux
+        self.gen = gen.symbols
+
+
+_symbol = None
+
+
+def trace_symbol():
+    """(address, size or 0, vmlinux path) of early_slab_trace."""
+    global _symbol
+    if _symbol is not None and _symbol.gen == gen.symbols:
+        return _symbol
+    ps = gdb.current_progspace()
+    if not ps.filename:
+        fail("no kernel loaded: start gdb with the vmlinux "
+             "(gdb vmlinux) or use 'file vmlinux'")
+    addr, size, vmlinux = None, 0, ps.filename
+    sym = gdb.lookup_global_symbol(SYMBOL)
+    if sym is not None and sym.is_variable:
+        try:
+            addr = int(sym.value().address)
+            size = sym.type.sizeof
+            if sym.symtab is not None and sym.symtab.objfile is not None:
+                vmlinux = sym.symtab.objfile.filename
+        except gdb.error:
+            addr = None
+    if addr is None:
+        # no debug info for it: the ELF symbol alone will do
+        addr = value_of("(unsigned long)&'%s'" % SYMBOL)
+    if addr is None:
+        fail("no symbol %s in %s (kernel built without "
+             "CONFIG_EARLY_SLAB_TRACE?)" % (SYMBOL, ps.filename))
+    _symbol = _Symbol(addr, size, vmlinux)
+    return _symbol
+
+
+class Snapshot:
+    """The whole buffer as read in one go at one halt."""
+
+    def __init__(self, addr, data, vmlinux, generation):
+        self.addr = addr
+        self.data = data
+        self.vmlinux = vmlinux
+        self.gen = generation
+        self.header = Header(data)
+
+    @property
+    def name(self):
+        return "gdb:%s@0x%x" % (SYMBOL, self.addr)
+
+
+_snapshot = None
+
+
+def _bad_magic(addr, magic):
+    fail("bad magic 0x%016x at %s (0x%x): %s" % (magic, SYMBOL, addr,
+                                                 BEFORE_IMAGE_HINT))
+
+
+def snapshot(fresh=False):
+    """The buffer, read with one bulk read_memory unless still cached."""
+    global _snapshot
+    sym = trace_symbol()
+    check_connected()
+    if not fresh and _snapshot is not None and _snapshot.gen == gen.memory \
+            and _snapshot.addr == sym.addr:
+        return _snapshot
+    generation = gen.memory
+    what = SYMBOL
+    if sym.size >= HEADER_SIZE:
+        # DWARF knows the size: one read; the header confirms it below
+        data = _read_trace(sym.addr, sym.size, what)
+    else:
+        data = _read_trace(sym.addr, HEADER_SIZE, what)
+    hdr = Header(data)
+    if not hdr.magic_ok:
+        _bad_magic(sym.addr, hdr.magic)
+    need = hdr.size
+    if hdr.header_size < HEADER_SIZE or need > MAX_BUFFER:
+        fail("implausible header at %s (0x%x): header_size %d, record_size "
+             "%d, capacity %d" % (SYMBOL, sym.addr, hdr.header_size,
+                                  hdr.record_size, hdr.capacity))
+    if need > len(data):
+        data = _read_trace(sym.addr, need, what)
+    elif need < len(data):
+        data = data[:need]
+    _snapshot = Snapshot(sym.addr, data, sym.vmlinux, generation)
+    return _snapshot
+
+
+def _read_trace(addr, size, what):
+    try:
+        return gdb.selected_inferior().read_memory(addr, size).tobytes()
+    except (gdb.MemoryError, gdb.error) as e:
+        why = str(e)
+        if why.startswith("Cannot access memory"):
+            why = ""
+        fail("cannot read %s at 0x%x: %s%s" % (what, addr, BEFORE_IMAGE_HINT,
+                                              " (%s)" % why if why else ""))
+
+
+def read_header(addr):
+    return Header(_read_trace(addr, HEADER_SIZE, SYMBOL))
+
+
+def read_bytes(addr, size):
+    return _read_trace(addr, size, SYMBOL)
+
+
+def drop_cache():
+    global _snapshot
+    _snapshot = None
+
+
+# ---- struct page ----------------------------------------------------------
+
+def _find_field(t, name, base=0):
+    """(byte offset, type) of @name in @t, looking into anonymous members."""
+    t = t.strip_typedefs()
+    for f in t.fields():
+        if f.name == name:
+            return base + f.bitpos // 8, f.type
+    for f in t.fields():
+        if not f.name and f.type.strip_typedefs().code in (
+                gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION):
+            r = _find_field(f.type, name, base + f.bitpos // 8)
+            if r is not None:
+                return r
+    return None
+
+
+class _Field:
+    __slots__ = ("off", "size", "signed")
+
+    def __init__(self, off, typ):
+        t = typ.strip_typedefs()
+        while t.code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION) and \
+                len(t.fields()) == 1:
+            # atomic_t, atomic64_t: the counter inside
+            t = t.fields()[0].type.strip_typedefs()
+        self.off = off
+        self.size = t.sizeof
+        if t.code == gdb.TYPE_CODE_INT:
+            self.signed = t.is_signed if hasattr(t, "is_signed") else \
+                not str(t).startswith("unsigned")
+        else:
+            self.signed = False
+
+    def get(self, data, base=0):
+        raw = data[base + self.off: base + self.off + self.size]
+        return int.from_bytes(raw, "little", signed=self.signed)
+
+
+def _field(type_name, name):
+    try:
+        t = gdb.lookup_type(type_name)
+    except gdb.error:
+        fail("no type '%s' in the kernel's debug info (a vmlinux built "
+             "without CONFIG_DEBUG_INFO?)" % type_name)
+    r = _find_field(t, name)
+    if r is None:
+        fail("no field '%s' in %s" % (name, type_name))
+    return _Field(*r)
+
+
+class Layout:
+    """struct page / struct slab / kmem_cache offsets and page flag bits."""
+
+    def __init__(self):
+        try:
+            page = gdb.lookup_type("struct page")
+        except gdb.error:
+            fail("no type 'struct page' in the kernel's debug info "
+                 "(a vmlinux built without CONFIG_DEBUG_INFO?)")
+        self.page_size = page.sizeof
+        self.flags = _field("struct page", "flags")
+        self.refcount = _field("struct page", "_refcount")
+        self.mapcount = _field("struct page", "_mapcount")
+        self.compound_head = _field("struct page", "compound_head")
+        self.compound_order = _field("struct page", "compound_order")
+        self.slab_cache = _field("struct slab", "slab_cache")
+        try:
+            self.slab_active = _field("struct slab", "active")
+        except gdb.GdbError:
+            self.slab_active = None
+        self.cache_name = _field("struct kmem_cache", "name")
+        self.bits = {}
+        nr = None
+        try:
+            pf = gdb.lookup_type("enum pageflags")
+        except gdb.error:
+            fail("no 'enum pageflags' in the kernel's debug info")
+        for f in pf.fields():
+            if f.name == "__NR_PAGEFLAGS":
+                nr = f.enumval
+            elif f.name.startswith("PG_") and f.enumval not in self.bits:
+                # the first name of a bit is its main one; aliases follow
+                self.bits[f.enumval] = f.name[3:]
+        self.nr_flags = nr if nr is not None else max(self.bits) + 1
+        rev = {v: k for k, v in self.bits.items()}
+        self.pg_slab = rev.get("slab")
+        self.pg_head = rev.get("head")
+        self.pg_reserved = rev.get("reserved")
+        self.gen = gen.symbols
+
+    def flag_names(self, flags):
+        return [self.bits.get(b, "bit%d" % b) for b in range(self.nr_flags)
+                if flags >> b & 1]
+
+
+_layout = None
+
+
+def layout():
+    global _layout
+    if _layout is None or _layout.gen != gen.symbols:
+        _layout = Layout()
+    return _layout
+
+
+class Memmap:
+    """Where struct pages and the direct map are, at this halt."""
+
+    def __init__(self):
+        lay = layout()
+        self.vmemmap = value_of("vmemmap_base")
+        if self.vmemmap is None:
+            self.vmemmap = value_of("(unsigned long)mem_map")
+        if not self.vmemmap:
+            fail("no vmemmap_base (x86_64) or mem_map in the kernel: cannot "
+                 "find struct pages")
+        self.max_pfn = value_of("max_pfn") or 0
+        self.page_offset = value_of("page_offset_base")
+        self.phys_base = value_of("phys_base") or 0
+        self.page_size = lay.page_size
+
+    def page_addr(self, pfn):
+        return self.vmemmap + pfn * self.page_size
+
+    def pfn_of_page(self, addr):
+        return (addr - self.vmemmap) // self.page_size
+
+    def to_pfn(self, addr):
+        """pfn of a kernel virtual address, or None."""
+        span = max(self.max_pfn, 1) * self.page_size
+        if self.vmemmap <= addr < self.vmemmap + span:
+            return self.pfn_of_page(addr)
+        if START_KERNEL_MAP <= addr < START_KERNEL_MAP + KERNEL_IMAGE_SPAN:
+            return (addr - START_KERNEL_MAP + self.phys_base) >> PAGE_SHIFT
+        if self.page_offset is not None and addr >= self.page_offset:
+            pfn = (addr - self.page_offset) >> PAGE_SHIFT
+            if not self.max_pfn or pfn < self.max_pfn:
+                return pfn
+        return None
+
+    def read_pages(self, pfn, count):
+        addr = self.page_addr(pfn)
+        return read(addr, count * self.page_size,
+                    "struct page of pfn 0x%x" % pfn).tobytes()
+
+
+def cache_name(cache):
+    """The name of a struct kmem_cache, or None."""
+    if not cache:
+        return None
+    lay = layout()
+    try:
+        mem = gdb.selected_inferior().read_memory(cache + lay.cache_name.off,
+                                                  8)
+        ptr = int.from_bytes(mem.tobytes(), "little")
+        if not ptr:
+            return None
+        char_p = gdb.lookup_type("char").pointer()
+        return gdb.Value(ptr).cast(char_p).string(errors="replace",
+                                                  length=-1)
+    except (gdb.MemoryError, gdb.error, UnicodeDecodeError):
+        return None

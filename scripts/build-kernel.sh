@@ -1,0 +1,249 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# build-kernel.sh [default|debug]  build one earlyslab kernel configuration
+# build-kernel.sh --tree           only extract and patch the source tree,
+#                                  then print its path
+#
+# Steps (one status line each):
+#  1. extract /usr/src/linux-source-6.1.tar.xz to build/src/linux-6.1 and
+#     apply kernel-patch/series (no fuzz: context must match exactly, offsets
+#     are fine), once per (source version, patches);
+#  2. tinyconfig + kernel-patch/earlyslab.config (+ debug.config) in the
+#     kbuild output directory build/kernel-<cfg>-obj, then verify that every
+#     option of the fragments got the requested value;
+#  3. make bzImage (and the gdb scripts); compiler output goes to
+#     build/logs/kernel-<cfg>.log;
+#  4. copy vmlinux and bzImage to build/kernel (default) or
+#     build/kernel-debug (debug) and write the VERSION stamp there.
+# When the stamp matches the current inputs nothing is done at all.
+#
+# The tree is re-extracted whenever the patches change, always at the same
+# path so that the kbuild output directory stays valid: files patched by the
+# previous series are touched so that kbuild rebuilds what depends on them.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+TARBALL=${EARLYSLAB_KSRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+SRCPKG=linux-source-6.1
+PATCHDIR=${EARLYSLAB_PATCHDIR:-$ROOT/kernel-patch}
+SRC=$BUILD/src/linux-6.1
+LOGS=$BUILD/logs
+JOBS=${JOBS:-$(nproc)}
+SELF=$ROOT/scripts/build-kernel.sh
+# kbuild gets its own -j; nothing of an outer make leaks in.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
+mode=build
+cfg=${1:-default}
+case "$cfg" in
+default) OUT=$BUILD/kernel; frags="earlyslab.config" ;;
+debug)   OUT=$BUILD/kernel-debug; frags="earlyslab.config debug.config" ;;
+--tree)  mode=tree; cfg=tree ;;
+*) echo "usage: scripts/build-kernel.sh [default|debug|--tree]" >&2; exit 2 ;;
+esac
+tag="kernel[$cfg]"
+OBJ=$BUILD/kernel-$cfg-obj
+LOG=$LOGS/kernel-$cfg.log
+
+say() { echo "$tag: $*"; }
+die() { echo "$tag: $*" >&2; exit 1; }
+rel() { echo "${1#"$ROOT"/}"; }
+sha() { sha256sum "$1" | cut -c1-64; }
+
+[ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install $SRCPKG, or scripts/deps.sh kernel)"
+pkgver=$(dpkg-query -W -f='${Version}' "$SRCPKG" 2>/dev/null) ||
+	die "$SRCPKG is not installed (scripts/deps.sh kernel)"
+
+# The patches, in series order; a missing or empty series means none.
+patches=()
+if [ -f "$PATCHDIR/series" ]; then
+	while read -r p _ || [ -n "${p:-}" ]; do
+		case "$p" in ''|'#'*) continue ;; esac
+		[ -f "$PATCHDIR/$p" ] ||
+			die "kernel-patch/series names $p, but kernel-patch/$p does not exist"
+		patches+=("$p")
+	done < "$PATCHDIR/series"
+fi
+
+tree_manifest() {
+	echo "source $SRCPKG $pkgver"
+	local p
+	for p in ${patches[@]+"${patches[@]}"}; do
+		echo "patch $p $(sha "$PATCHDIR/$p")"
+	done
+}
+tree_hash=$(tree_manifest | sha256sum | cut -c1-64)
+
+inputs_manifest() {
+	tree_manifest
+	echo "config $cfg"
+	local f
+	if [ -f "$PATCHDIR/series" ]; then
+		echo "series $(sha "$PATCHDIR/series")"
+	fi
+	for f in $frags; do
+		echo "fragment $f $(sha "$PATCHDIR/$f")"
+	done
+	echo "script $(sha "$SELF")"
+}
+
+mkdir -p "$BUILD/src" "$LOGS"
+
+# Serialise tree changes against builds that use the tree: extraction
+# holds the lock exclusively, a build holds it shared.
+exec 9>"$BUILD/src/.lock"
+
+prepare_tree() {
+	flock -x 9
+	if [ -f "$SRC/.earlyslab-tree" ] &&
+	   [ "$(cat "$SRC/.earlyslab-tree")" = "$tree_hash" ]; then
+		flock -s 9
+		return 0
+	fi
+	say "extracting $SRCPKG $pkgver to $(rel "$SRC")"
+	local new=$BUILD/src/.new failed=$BUILD/src/linux-6.1-failed
+	rm -rf "$new" "$failed"
+	mkdir -p "$new"
+	tar -xJf "$TARBALL" -C "$new" || die "extracting $TARBALL failed"
+	local tree=$new/$SRCPKG plog=$LOGS/kernel-patches.log
+	[ -d "$tree" ] || die "$TARBALL has no $SRCPKG/ directory"
+	: > "$plog"
+	if [ ${#patches[@]} -eq 0 ]; then
+		say "no patches (kernel-patch/series missing or empty)"
+	else
+		say "applying ${#patches[@]} patch(es) from kernel-patch/series"
+	fi
+	local p out rc
+	: > "$tree/.earlyslab-patched-files"
+	for p in ${patches[@]+"${patches[@]}"}; do
+		rc=0
+		out=$(cd "$tree" && patch -p1 --forward --batch --fuzz=0 \
+			--no-backup-if-mismatch -i "$PATCHDIR/$p" 2>&1) || rc=$?
+		printf '== %s (exit %d)\n%s\n' "$p" "$rc" "$out" >> "$plog"
+		if [ $rc -ne 0 ]; then
+			# "patching file F" followed by "Hunk #N FAILED at L."
+			local why
+			why=$(printf '%s\n' "$out" | awk '
+				/^(patching|checking) file / { f = $3 }
+				/^Hunk #[0-9]+ FAILED/ { s = s sep f ": " $0; sep = "; " }
+				/^Reversed \(or previously applied\)/ { s = s sep f ": already applied"; sep = "; " }
+				/^can.t find file to patch/ { s = s sep $0; sep = "; " }
+				END { print s }')
+			[ -n "$why" ] || why=$(printf '%s\n' "$out" | grep -v '^$' | tail -n 1)
+			mv "$tree" "$failed"
+			rm -rf "$new"
+			die "patch kernel-patch/$p does not apply: $why (rejects in $(rel "$failed"), log $(rel "$plog"))"
+		fi
+		printf '%s\n' "$out" | sed -n 's/^patching file //p' \
+			>> "$tree/.earlyslab-patched-files"
+	done
+	# Files the previous series had patched now differ from what the
+	# objects were built from: make them newer than the objects.
+	if [ -f "$SRC/.earlyslab-patched-files" ]; then
+		local f
+		while read -r f; do
+			if [ -e "$tree/$f" ]; then touch "$tree/$f"; fi
+		done < "$SRC/.earlyslab-patched-files"
+	fi
+	echo "$tree_hash" > "$tree/.earlyslab-tree"
+	rm -rf "$SRC"
+	mv "$tree" "$SRC"
+	rm -rf "$new"
+	flock -s 9
+}
+
+if [ $mode = tree ]; then
+	prepare_tree
+	echo "$SRC"
+	exit 0
+fi
+
+inputs=$(inputs_manifest | sha256sum | cut -c1-64)
+if [ -f "$OUT/VERSION" ] && [ -f "$OUT/vmlinux" ] && [ -f "$OUT/bzImage" ] &&
+   grep -qx "inputs=$inputs" "$OUT/VERSION"; then
+	say "up to date ($(rel "$OUT"), inputs ${inputs:0:12})"
+	exit 0
+fi
+
+start=$(date +%s)
+rm -f "$OUT/VERSION"
+prepare_tree
+
+# Configuration.
+frag_paths=()
+for f in $frags; do frag_paths+=("$PATCHDIR/$f"); done
+say "configuring: tinyconfig + ${frags// / + } in $(rel "$OBJ")"
+mkdir -p "$OBJ"
+{
+	echo "== $(date -u '+%F %T') configure $cfg (inputs $inputs)"
+	make -C "$SRC" O="$OBJ" tinyconfig &&
+	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" \
+		"${frag_paths[@]}" &&
+	make -C "$SRC" O="$OBJ" olddefconfig
+} > "$LOG" 2>&1 || {
+	echo "$tag: configuration failed, see $(rel "$LOG")" >&2
+	tail -n 20 "$LOG" >&2
+	exit 1
+}
+
+# Every option of the fragments must have the requested value. Options
+# that the patches introduce may be missing while the series is empty.
+kconfig_has() {
+	grep -rqsE --include='Kconfig*' "^[[:space:]]*(menu)?config $1\$" "$SRC"
+}
+checked=0 absent=() bad=()
+while read -r sym want; do
+	checked=$((checked + 1))
+	got=$(sed -n "s/^CONFIG_$sym=//p" "$OBJ/.config" | tail -n 1 | sed 's/"//g')
+	[ -n "$got" ] || got=n
+	[ "$got" = "$want" ] && continue
+	if [ ${#patches[@]} -eq 0 ] && [ "$got" = n ] && ! kconfig_has "$sym"; then
+		absent+=("CONFIG_$sym")
+		continue
+	fi
+	bad+=("CONFIG_$sym=$want wanted, got $got")
+done < <(cat "${frag_paths[@]}" | sed -nE \
+	-e 's/^CONFIG_([A-Za-z0-9_]+)=(.*)$/\1 \2/p' \
+	-e 's/^# CONFIG_([A-Za-z0-9_]+) is not set$/\1 n/p' | sed 's/"//g')
+if [ ${#bad[@]} -ne 0 ]; then
+	msg=$(printf '%s; ' "${bad[@]}")
+	die "config mismatch: ${msg%; } (see $(rel "$OBJ")/.config)"
+fi
+if [ ${#absent[@]} -ne 0 ]; then
+	say "config verified: $checked options, absent while the series is empty: ${absent[*]}"
+else
+	say "config verified: $checked options"
+fi
+
+# Build.
+say "building bzImage with -j$JOBS (log: $(rel "$LOG"))"
+if ! make -C "$SRC" O="$OBJ" -j"$JOBS" bzImage scripts_gdb >> "$LOG" 2>&1; then
+	echo "$tag: build failed, see $(rel "$LOG"); last lines:" >&2
+	tail -n 20 "$LOG" >&2
+	exit 1
+fi
+
+# Install.
+mkdir -p "$OUT"
+for f in vmlinux arch/x86/boot/bzImage System.map .config; do
+	b=$(basename "$f"); [ "$b" = .config ] && b=config
+	cp "$OBJ/$f" "$OUT/.$b.tmp" && mv "$OUT/.$b.tmp" "$OUT/$b"
+done
+release=$(cat "$OBJ/include/config/kernel.release" 2>/dev/null || echo unknown)
+{
+	echo "config=$cfg"
+	echo "source=$SRCPKG $pkgver"
+	echo "release=$release"
+	echo "patches=${#patches[@]}"
+	echo "inputs=$inputs"
+	echo "objdir=$OBJ"
+	echo "srcdir=$SRC"
+	echo "built=$(date -u '+%FT%TZ')"
+	echo
+	echo "# inputs is the sha256 of:"
+	inputs_manifest | sed 's/^/# /'
+} > "$OUT/.VERSION.tmp"
+mv "$OUT/.VERSION.tmp" "$OUT/VERSION"
+say "built $release in $(( $(date +%s) - start )) s: $(rel "$OUT")/{vmlinux,bzImage,VERSION}"

@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# demo.sh - what `make demo` runs: the whole journey, on a real boot.
+#
+#   1. build (or reuse) the default kernel, the initramfs and the analyzers;
+#   2. boot the kernel in QEMU (TCG, 2 CPUs, 512 MiB) with
+#      `early_kmalloc_selftest early_kmalloc_inject=window`, halted, and
+#      attach gdb with `source gdb/earlyslab.py`;
+#   3. in gdb: run to kmem_cache_init, `earlyslab break window`, continue
+#      until the guest frees a slab page inside the mem_init window, show
+#      the event, `earlyslab timeline` of its pfn, `earlyslab check`;
+#   4. on to kmem_cache_init_late: `monitor dump-guest-memory
+#      build/demo/core.elf` (and `earlyslab save build/demo/trace.bin`);
+#   5. the earlyslab command on that dump: status, check (exit 1: the
+#      injected window free is the error it must find), and the exports
+#      build/demo/timeline.svg and build/demo/trace.json.
+#
+# Exits 0 when every step showed what it should. QEMU is killed by its PID.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export BUILD=${BUILD:-$ROOT/build}
+PYTHON=${PYTHON:-/usr/bin/python3}
+OUT=$BUILD/demo
+APPEND="early_kmalloc_selftest early_kmalloc_inject=window"
+TOPOLOGY=smp2
+ES=$BUILD/bin/earlyslab
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+die() { echo "demo: $*" >&2; exit 1; }
+rel() { echo "${1#"$ROOT"/}"; }
+
+say "1. kernel, initramfs and analyzers (built once, then reused)"
+bash scripts/deps.sh kernel boot tools
+bash scripts/build-kernel.sh default
+bash scripts/mkinitramfs.sh
+mkdir -p "$BUILD/logs"
+make -C analyzers all BUILD="$BUILD" > "$BUILD/logs/demo-analyzers.log" 2>&1 ||
+	die "building analyzers/ failed: see $(rel "$BUILD/logs/demo-analyzers.log")"
+[ -x "$ES" ] || die "$(rel "$ES") missing after make -C analyzers"
+echo "analyzers: $(rel "$ES"), $(rel "$BUILD/lib/libearlyslab.so")"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+CORE=$OUT/core.elf
+RAW=$OUT/trace.bin
+SVG=$OUT/timeline.svg
+JSON=$OUT/trace.json
+
+# QEMU halted at the first instruction, its gdb stub on a free port.
+port=$("$PYTHON" -c 'import sys; sys.path.insert(0, "scripts")
+import esboot; print(esboot.free_port())')
+mapfile -t qemu < <("$PYTHON" - "$OUT" "$port" "$TOPOLOGY" "$APPEND" <<'EOF'
+import sys
+sys.path.insert(0, "scripts")
+import esboot
+out, port, topology, append = sys.argv[1:]
+bz, vmlinux, _ = esboot.kernel_files("default")
+print(vmlinux)
+full = " ".join((esboot.BASE_APPEND, append))
+for a in esboot.qemu_command(bz, esboot.INITRAMFS, topology, full,
+                             f"{out}/serial.log", int(port)):
+    print(a)
+EOF
+)
+VMLINUX=${qemu[0]}
+qemu=("${qemu[@]:1}")
+[ ${#qemu[@]} -gt 0 ] || die "cannot build the QEMU command line"
+printf '%q ' "${qemu[@]}" > "$OUT/qemu.cmd"
+
+say "2. boot halted: ${qemu[0]} -accel tcg -smp 2 -m 512M -append '... $APPEND'"
+"${qemu[@]}" < /dev/null > "$OUT/qemu.log" 2>&1 &
+qpid=$!
+cleanup() { kill "$qpid" 2> /dev/null || true; wait "$qpid" 2> /dev/null || true; }
+trap cleanup EXIT
+
+# The gdb session: each command is echoed as "(gdb) CMD" before it runs.
+gdb_cmds=(
+	"target remote 127.0.0.1:$port"
+	"source $ROOT/gdb/earlyslab.py"
+	"hbreak kmem_cache_init"
+	"continue"
+	"delete"
+	"earlyslab break window"
+	"continue"
+	"bt 4"
+	"earlyslab timeline \$earlyslab_pfn"
+	"earlyslab check"
+	"earlyslab break off"
+	"hbreak kmem_cache_init_late"
+	"continue"
+	"delete"
+	"earlyslab status"
+	"set remotetimeout 120"
+	"monitor dump-guest-memory $CORE"
+	"earlyslab save $RAW"
+)
+gdb_args=(-q -batch -nx -ex "set pagination off" -ex "set confirm off"
+	-ex "set width 0" -ex "set height 0")
+for c in "${gdb_cmds[@]}"; do
+	gdb_args+=(-ex "echo \\n(gdb) ${c//\\/\\\\}\\n" -ex "$c")
+done
+say "3. gdb $(rel "$VMLINUX"): break on the window free, look at it"
+timeout 600 gdb "${gdb_args[@]}" "$VMLINUX" < /dev/null 2>&1 |
+	tee "$OUT/gdb.log"
+cleanup
+trap - EXIT
+
+grep -q "earlyslab break window: slab page freed inside the mem_init window" \
+	"$OUT/gdb.log" || die "earlyslab break window did not fire (see $(rel "$OUT/gdb.log"))"
+[ -s "$CORE" ] || die "QEMU wrote no core to $(rel "$CORE") (see $(rel "$OUT/gdb.log"))"
+grep -E 'early_kmalloc:' "$OUT/serial.log" | sed 's/^/  serial: /' || true
+
+say "4. the earlyslab command on the dump taken at kmem_cache_init_late"
+echo "core: $(rel "$CORE") ($(stat -c %s "$CORE") bytes); raw buffer: $(rel "$RAW")"
+run() { echo; echo "\$ earlyslab $*" | sed "s|$ROOT/||g"; "$ES" "$@"; }
+run --vmlinux "$VMLINUX" --core "$CORE" status
+rc=0
+run --vmlinux "$VMLINUX" --core "$CORE" check || rc=$?
+echo "(exit $rc: 1 means an error-level anomaly, here the injected window free)"
+[ $rc -eq 1 ] || die "check exited $rc, expected 1 (one window_free)"
+"$ES" --vmlinux "$VMLINUX" --core "$CORE" check --json --errors |
+	"$PYTHON" -c 'import json, sys
+a = json.load(sys.stdin)["anomalies"]
+sys.exit(0 if [x["kind"] for x in a] == ["window_free"] and
+         x["caller_sym"].startswith("early_kmalloc_inject_window_free+") else 1)' ||
+	die "check did not report exactly one window_free by early_kmalloc_inject_window_free"
+run --vmlinux "$VMLINUX" --core "$CORE" export --format svg -o "$SVG"
+run --vmlinux "$VMLINUX" --core "$CORE" export --format chrome-trace -o "$JSON"
+[ -s "$SVG" ] && [ -s "$JSON" ] || die "an export is missing"
+
+say "done"
+echo "SVG timeline (open in a browser):         $(rel "$SVG")"
+echo "Perfetto/Chrome trace (ui.perfetto.dev):  $(rel "$JSON")"
+echo "guest memory at kmem_cache_init_late:     $(rel "$CORE")" \
+	"(earlyslab --vmlinux $(rel "$VMLINUX") --core $(rel "$CORE") COMMAND)"
+echo "raw buffer at the same halt:              $(rel "$RAW")" \
+	"(earlyslab --raw $(rel "$RAW") COMMAND)"

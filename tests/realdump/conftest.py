@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""pytest set-up of the real-dump tests: each test module names its
+SCENARIO; the scenario is booted once, before the module's first test,
+and its core is deleted after the module's last one."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import realdump  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.fixture(scope="module", autouse=True)
+def dump(request):
+    scenario = getattr(request.module, "SCENARIO", None)
+    if scenario is None:
+        yield None
+        return
+    try:
+        yield realdump.produce(scenario)
+    finally:
+        realdump.cleanup(scenario)
