@@ -16,7 +16,7 @@ export BUILD PYTHON
 all: kernel initramfs
 
 help:
-	@echo "make demo         boot the patched kernel under gdb and show its early slab trace"
+	@echo "make demo         boot the patched kernel under gdb, catch a window free, analyse a dump"
 	@echo "make test         build everything and run every test suite"
 	@echo "make kernel       build/kernel/{bzImage,vmlinux} (default config)"
 	@echo "make kernel-debug build/kernel-debug/... (DEBUG_VM, DEBUG_PAGEALLOC, ...)"
@@ -49,7 +49,7 @@ test:
 	@bash scripts/run-tests.sh
 
 boot-test: kernels initramfs
-	@bash scripts/deps.sh boot tests
+	@bash scripts/deps.sh boot tools tests
 	$(PYTHON) -m pytest -p no:cacheprovider -v -s -rfE tests/boot
 
 checkpatch:

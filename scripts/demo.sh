@@ -28,7 +28,8 @@ APPEND="early_kmalloc_selftest early_kmalloc_inject=window"
 TOPOLOGY=smp2
 ES=$BUILD/bin/earlyslab
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 die() { echo "demo: $*" >&2; exit 1; }
 rel() { echo "${1#"$ROOT"/}"; }
 
@@ -85,7 +86,6 @@ gdb_cmds=(
 	"delete"
 	"earlyslab break window"
 	"continue"
-	"bt 4"
 	"earlyslab timeline \$earlyslab_pfn"
 	"earlyslab check"
 	"earlyslab break off"
@@ -121,15 +121,16 @@ rc=0
 run --vmlinux "$VMLINUX" --core "$CORE" check || rc=$?
 echo "(exit $rc: 1 means an error-level anomaly, here the injected window free)"
 [ $rc -eq 1 ] || die "check exited $rc, expected 1 (one window_free)"
-"$ES" --vmlinux "$VMLINUX" --core "$CORE" check --json --errors |
-	"$PYTHON" -c 'import json, sys
-a = json.load(sys.stdin)["anomalies"]
+errors=$("$ES" --vmlinux "$VMLINUX" --core "$CORE" check --json --errors || true)
+"$PYTHON" -c 'import json, sys
+a = json.loads(sys.argv[1])["anomalies"]
 sys.exit(0 if [x["kind"] for x in a] == ["window_free"] and
-         x["caller_sym"].startswith("early_kmalloc_inject_window_free+") else 1)' ||
+         (a[0].get("caller_sym") or "").startswith(
+             "early_kmalloc_inject_window_free+") else 1)' "$errors" ||
 	die "check did not report exactly one window_free by early_kmalloc_inject_window_free"
 run --vmlinux "$VMLINUX" --core "$CORE" export --format svg -o "$SVG"
 run --vmlinux "$VMLINUX" --core "$CORE" export --format chrome-trace -o "$JSON"
-[ -s "$SVG" ] && [ -s "$JSON" ] || die "an export is missing"
+if [ ! -s "$SVG" ] || [ ! -s "$JSON" ]; then die "an export is missing"; fi
 
 say "done"
 echo "SVG timeline (open in a browser):         $(rel "$SVG")"

@@ -219,6 +219,7 @@ def test_output_matches_cli_on_dump(stop):
         if name == "check":
             assert r.out(stop + ":check-rc").strip() == str(rc)
     rc, out, _ = gdbtest.cli("--vmlinux", vm, "--core", core, "status", "-j")
+    core.unlink()       # about 0.5 GB each; nothing else reads it
     assert gdbtest.no_file_keys(json.loads(r.out(stop + ":status-j"))) == \
         gdbtest.no_file_keys(json.loads(out))
 

@@ -109,11 +109,14 @@ def remove_cores():
 def produce(scenario):
     """Boot SCENARIO halted at HALT; return a Dump or pytest.fail (one
     line)."""
-    build_analyzers()
-    remove_cores()
     outdir, core, raw = paths(scenario)
     try:
         _, vmlinux, _ = esboot.kernel_files("default")
+    except esboot.BootError as e:
+        pytest.fail(str(e), pytrace=False)
+    build_analyzers()
+    remove_cores()
+    try:
         b = esboot.boot("default", TOPOLOGY, SCENARIOS[scenario],
                         stops=(HALT,), cores=(HALT,), outdir=outdir,
                         timeout=BOOT_TIMEOUT)
