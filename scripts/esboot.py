@@ -214,7 +214,7 @@ def _run_gdb(b, vmlinux, version, port, stops, deadline, cores=()):
 
 def boot(kernel="default", topology="smp2", append="", stops=(),
          outdir=None, timeout=180, hold=False, attach_after_init=False,
-         cores=()):
+         cores=(), initrd=None):
     """Boot once; return a Boot. Raises BootError for set-up problems.
 
     stops: functions to halt at under gdb, in boot order; at each one the
@@ -224,10 +224,12 @@ def boot(kernel="default", topology="smp2", append="", stops=(),
     to the running guest and dump the trace to outdir/trace-now.bin.
     cores: stops at which QEMU also writes the guest memory, as an ELF
     core, to outdir/core-FUNC.elf (about the guest's RAM size each).
+    initrd: another initramfs than build/initramfs.cpio.gz.
     """
     bz, vmlinux, version = kernel_files(kernel)
-    if not INITRAMFS.is_file():
-        raise BootError(f"{INITRAMFS} missing: run 'make initramfs'")
+    initrd = Path(initrd or INITRAMFS)
+    if not initrd.is_file():
+        raise BootError(f"{initrd} missing: run 'make initramfs'")
     hold = hold or attach_after_init
     use_gdb = bool(stops) or attach_after_init
     for tool in ["qemu-system-x86_64"] + (["gdb"] if use_gdb else []):
@@ -248,7 +250,7 @@ def boot(kernel="default", topology="smp2", append="", stops=(),
         b.serial_log.unlink()
 
     gdb_port = free_port() if use_gdb else None
-    cmd = qemu_command(bz, INITRAMFS, topology, full_append, b.serial_log,
+    cmd = qemu_command(bz, initrd, topology, full_append, b.serial_log,
                        gdb_port, halted=bool(stops))
     (outdir / "qemu.cmd").write_text(shlex.join(cmd) + "\n")
     qemu_out = open(outdir / "qemu.log", "wb")

@@ -17,6 +17,11 @@ cpus=$(grep -c '^processor' /proc/cpuinfo)
 nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
 memtotal=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 echo "earlyslab-init: cpus=$cpus nodes=$nodes memtotal_kb=$memtotal release=$(uname -r)"
+
+# A test may append a second cpio archive with a script to run here.
+if [ -x /earlyslab-test/run ]; then
+	/earlyslab-test/run
+fi
 echo "EARLYSLAB-INIT-OK"
 
 case " $(cat /proc/cmdline) " in

@@ -14,6 +14,8 @@
 
 #define ES_START_KERNEL_MAP	0xffffffff80000000ULL
 #define ES_KERNEL_HALF		0xffff800000000000ULL
+/* p_paddr of a /proc/kcore segment without a physical address */
+#define ES_NO_PADDR		UINT64_MAX
 /*
  * No slab order above this is plausible: x86 MAX_ORDER is 11 (orders
  * 0..10). A skip covers one slab, so the same bound applies to its pages.

@@ -400,7 +400,8 @@ uint64_t es_core_read(struct es_core *c, uint64_t addr, bool virt,
 			break;
 		for (i = 0; i < c->nr; i++) {
 			base = virt ? c->segs[i].vaddr : c->segs[i].paddr;
-			if (virt && base < ES_KERNEL_HALF)
+			if ((virt && base < ES_KERNEL_HALF) ||
+			    (!virt && base == ES_NO_PADDR))
 				continue;
 			if (a >= base && a - base < c->segs[i].filesz)
 				break;
@@ -516,7 +517,8 @@ static int core_open(struct es_trace *t, struct es_core *c, const char *path)
 		if (ph.p_type != PT_LOAD || !ph.p_filesz)
 			continue;
 		if (ph.p_offset + ph.p_filesz < ph.p_offset ||
-		    ph.p_paddr + ph.p_filesz < ph.p_paddr ||
+		    (ph.p_paddr != ES_NO_PADDR &&
+		     ph.p_paddr + ph.p_filesz < ph.p_paddr) ||
 		    (ph.p_vaddr + ph.p_filesz < ph.p_vaddr &&
 		     ph.p_vaddr + ph.p_filesz != 0)) {
 			es_set_error(t, "%s: corrupt core: segment %zu wraps around",
@@ -537,7 +539,8 @@ static int core_open(struct es_trace *t, struct es_core *c, const char *path)
 		c->segs[c->nr].filesz = ph.p_filesz;
 		if (ph.p_vaddr >= ES_KERNEL_HALF && ph.p_vaddr != ph.p_paddr)
 			c->kvirt = true;
-		if (ph.p_paddr + ph.p_filesz > c->max_paddr)
+		if (ph.p_paddr != ES_NO_PADDR &&
+		    ph.p_paddr + ph.p_filesz > c->max_paddr)
 			c->max_paddr = ph.p_paddr + ph.p_filesz;
 		c->nr++;
 	}
@@ -617,7 +620,7 @@ static void find_phys_base(struct es_trace *t, struct es_core *c)
 		const struct es_seg *sg = &c->segs[i];
 		uint64_t p, end = sg->paddr + sg->filesz;
 
-		if (end <= off)
+		if (sg->paddr == ES_NO_PADDR || end <= off)
 			continue;
 		p = sg->paddr > off ? sg->paddr - off : 0;
 		p = (p + ES_PHYS_ALIGN - 1) & ~(ES_PHYS_ALIGN - 1);
@@ -717,6 +720,9 @@ static int scan_for_header(struct es_trace *t, struct es_core *c,
 	for (i = 0; i < c->nr; i++) {
 		const struct es_seg *s = &c->segs[i];
 		uint64_t off;
+
+		if (s->paddr == ES_NO_PADDR)
+			continue;
 
 		for (off = 0; off < s->filesz; off += csize) {
 			uint64_t n = s->filesz - off, j, pa0;
