@@ -12,7 +12,9 @@ tree=$1 base=$2
 git -C "$tree" rev-parse --verify -q "$base" >/dev/null ||
 	{ echo "export: $tree: no commit $base" >&2; exit 2; }
 rm -f "$here"/[0-9][0-9][0-9][0-9]-*.patch
-git -C "$tree" format-patch -q --no-signature --zero-commit \
+# Blank context lines without their space: checkpatch, handed a patch file
+# that git tracks, checks it as a source file and flags the space.
+git -C "$tree" -c diff.suppressBlankEmpty=true format-patch -q --no-signature --zero-commit \
 	-o "$here" "$base..HEAD"
 (cd "$here" && ls [0-9][0-9][0-9][0-9]-*.patch) > "$here/series"
 echo "export: $(wc -l < "$here/series") patches written to $here"
