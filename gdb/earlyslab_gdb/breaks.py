@@ -133,7 +133,7 @@ class Tracker:
     def _update(self):
         """Read what is new; load a copy holding only the new records.
         Returns the new committed events (library structs)."""
-        raw = target.read_bytes(self.addr, target.HEADER_SIZE)
+        raw = target.read_bytes(self.addr, target.header_size())
         hdr = target.Header(raw)
         if not hdr.magic_ok or hdr.size != len(self.mirror) or \
                 hdr.header_size != self.hdr.header_size or \
@@ -144,7 +144,7 @@ class Tracker:
         if hi < self.lo:                # the guest started over
             self.lo = 0
             self.handled.clear()
-        self.mirror[:target.HEADER_SIZE] = raw
+        self.mirror[:target.header_size()] = raw
         self.hdr = hdr
         if hi > self.lo:
             self.mirror[hs + self.lo * rs: hs + hi * rs] = \

@@ -10,21 +10,18 @@
 Every expected failure is raised as a one-line gdb.GdbError.
 """
 
-import struct
+import ctypes
 
 import gdb  # pylint: disable=import-error
 
 SYMBOL = "early_slab_trace"
 
-# The only bytes of the trace read here: the fixed 64-byte header that says
-# how large the buffer is (tracepoints/early_slab_trace.h). Records are
-# handed to libearlyslab undecoded.
-EST_MAGIC = 0x43525442414c5345
-HEADER_SIZE = 64
-_HDR = struct.Struct("<QHHHHI")          # magic version hsize rsize flags cap
-_HEAD = struct.Struct("<q")              # atomic64_t head
-_HEAD_OFF = 24
+# The only part of the trace read here is its header, to learn the size of
+# the buffer: field offsets come from DWARF (struct est_header in vmlinux),
+# validity from libearlyslab's est_check_header(), the reader contract of
+# tracepoints/early_slab_trace.h. Records go to libearlyslab undecoded.
 MAX_BUFFER = 256 << 20                   # sanity limit for a corrupt header
+EST_HDR_SHORT, EST_HDR_MAGIC = 1, 2      # enum est_hdr_error
 
 START_KERNEL_MAP = 0xffffffff80000000
 KERNEL_IMAGE_SPAN = 1 << 30
@@ -37,17 +34,54 @@ def fail(msg):
     raise gdb.GdbError("earlyslab: " + msg)
 
 
+_hdr_layout = None
+
+
+def header_layout():
+    """(sizeof(struct est_header), {field: (offset, size)}) from DWARF."""
+    global _hdr_layout
+    if _hdr_layout is None or _hdr_layout[0] != gen.symbols:
+        try:
+            t = gdb.lookup_type("struct est_header")
+        except gdb.error:
+            fail("no struct est_header in the symbols: a kernel built "
+                 "without CONFIG_EARLY_SLAB_TRACE?")
+        fields = {f.name: (f.bitpos // 8, f.type.sizeof) for f in t.fields()}
+        _hdr_layout = (gen.symbols, t.sizeof, fields)
+    return _hdr_layout[1], _hdr_layout[2]
+
+
+def header_size():
+    return header_layout()[0]
+
+
 class Header:
-    """The sizes of a buffer, from its first 64 bytes."""
+    """The sizes of a buffer, from its header (offsets from DWARF)."""
 
     def __init__(self, data):
-        (self.magic, self.version, self.header_size, self.record_size,
-         self.flags, self.capacity) = _HDR.unpack_from(data, 0)
-        self.head = _HEAD.unpack_from(data, _HEAD_OFF)[0]
+        _, fields = header_layout()
 
-    @property
-    def magic_ok(self):
-        return self.magic == EST_MAGIC
+        def get(name):
+            off, size = fields[name]
+            return int.from_bytes(data[off:off + size], "little",
+                                  signed=(name == "head"))
+        self.magic = get("magic")
+        self.version = get("version")
+        self.header_size = get("header_size")
+        self.record_size = get("record_size")
+        self.flags = get("flags")
+        self.capacity = get("capacity")
+        self.head = get("head")
+        # the C check: only the header is at hand, so "truncated" is fine
+        from . import libes     # pylint: disable=import-outside-toplevel
+        try:
+            check = libes.library().dll.est_check_header
+        except libes.LibError as e:
+            fail(str(e))
+        check.argtypes = (ctypes.c_char_p, ctypes.c_uint64)
+        check.restype = ctypes.c_int
+        err = check(bytes(data), len(data))
+        self.magic_ok = err not in (EST_HDR_SHORT, EST_HDR_MAGIC)
 
     @property
     def size(self):
@@ -199,16 +233,16 @@ def snapshot(fresh=False):
         return _snapshot
     generation = gen.memory
     what = SYMBOL
-    if sym.size >= HEADER_SIZE:
+    if sym.size >= header_size():
         # DWARF knows the size: one read; the header confirms it below
         data = _read_trace(sym.addr, sym.size, what)
     else:
-        data = _read_trace(sym.addr, HEADER_SIZE, what)
+        data = _read_trace(sym.addr, header_size(), what)
     hdr = Header(data)
     if not hdr.magic_ok:
         _bad_magic(sym.addr, hdr.magic)
     need = hdr.size
-    if hdr.header_size < HEADER_SIZE or need > MAX_BUFFER:
+    if hdr.header_size < header_size() or need > MAX_BUFFER:
         fail("implausible header at %s (0x%x): header_size %d, record_size "
              "%d, capacity %d" % (SYMBOL, sym.addr, hdr.header_size,
                                   hdr.record_size, hdr.capacity))
@@ -232,7 +266,7 @@ def _read_trace(addr, size, what):
 
 
 def read_header(addr):
-    return Header(_read_trace(addr, HEADER_SIZE, SYMBOL))
+    return Header(_read_trace(addr, header_size(), SYMBOL))
 
 
 def read_bytes(addr, size):
