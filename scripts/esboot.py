@@ -3,7 +3,7 @@
 
 Library for the boot tests and the demo, and a small command line:
 
-  python3 scripts/esboot.py [--kernel default|debug] [--topology smp1|smp2|numa2]
+  python3 scripts/esboot.py [--kernel default|debug] [--topology NAME]
                             [--append ARGS] [--stop FUNC ...] [--core FUNC ...]
                             [--out DIR]
 
@@ -39,6 +39,9 @@ INITRAMFS = BUILD / "initramfs.cpio.gz"
 GDB_DRIVER = ROOT / "scripts" / "gdb_halt_dump.py"
 
 MARKER = "EARLYSLAB-INIT-OK"
+# The last line of a panic. A panic before "panic=-1" is parsed (in
+# setup_arch(), say) halts the guest for good: the boot stops there.
+PANIC_END = "---[ end Kernel panic"
 BASE_APPEND = "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 nokaslr"
 
 KERNELS = {
@@ -47,12 +50,152 @@ KERNELS = {
               "append": "debug_pagealloc=on page_poison=1"},
 }
 
-# name -> (cpus, MiB of RAM, NUMA nodes)
-TOPOLOGIES = {
-    "smp1": (1, 512, 1),
-    "smp2": (2, 512, 1),
-    "numa2": (2, 512, 2),
-}
+
+class BootError(Exception):
+    """An expected failure: reported as one line, never as a traceback."""
+
+
+GiB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Node:
+    """One NUMA node: its CPU numbers and its RAM (0 MiB: CPU-only)."""
+    nid: int
+    cpus: tuple
+    mem: int
+
+
+@dataclass(frozen=True)
+class Topology:
+    """A guest machine: one socket per node, every node with the same
+    number of CPUs (``cores``); node n has the CPUs of socket n, that is
+    n*cores .. n*cores+cores-1, and ``node_mem[n]`` MiB of RAM (0 for a
+    CPU-only node). With one node QEMU gets no -numa options at all."""
+    name: str
+    cores: int
+    node_mem: tuple
+
+    @property
+    def nodes(self):
+        return len(self.node_mem)
+
+    @property
+    def cpus(self):
+        return self.cores * self.nodes
+
+    @property
+    def mem(self):
+        """Total RAM in MiB."""
+        return sum(self.node_mem)
+
+    @property
+    def per_node(self):
+        return [Node(n, tuple(range(n * self.cores, (n + 1) * self.cores)), m)
+                for n, m in enumerate(self.node_mem)]
+
+    @property
+    def mem_nodes(self):
+        """Ids of the nodes that have memory."""
+        return [n.nid for n in self.per_node if n.mem]
+
+    @property
+    def cpuonly_nodes(self):
+        return [n.nid for n in self.per_node if not n.mem]
+
+    def below_4g(self):
+        """Bytes of RAM QEMU's pc machine maps below 4 GiB.
+
+        hw/i386/pc_piix.c: with ram_size >= 0xe0000000 the low part is cut
+        at 0xc0000000 (gigabyte_align, the default), otherwise at
+        0xe0000000; the rest of the RAM is mapped from 4 GiB up."""
+        ram = self.mem << 20
+        lowmem = 0xc0000000 if ram >= 0xe0000000 else 0xe0000000
+        return min(ram, lowmem)
+
+    def ram_ranges(self):
+        """[(start, end)] guest-physical byte ranges of the RAM."""
+        ram, low = self.mem << 20, self.below_4g()
+        return [(0, low)] + ([(4 * GiB, 4 * GiB + ram - low)]
+                             if ram > low else [])
+
+    @property
+    def max_pfn(self):
+        """One past the highest page frame of RAM."""
+        return self.ram_ranges()[-1][1] >> 12
+
+    def _phys(self, start, end):
+        """RAM offsets [start, end) as guest-physical ranges."""
+        low, out = self.below_4g(), []
+        if start < low:
+            out.append((start, min(end, low)))
+        if end > low:
+            s = max(start, low)
+            out.append((s - low + 4 * GiB, end - low + 4 * GiB))
+        return out
+
+    def node_ranges(self, nid):
+        """Guest-physical byte ranges of node NID's RAM ([] if CPU-only).
+
+        QEMU's SRAT gives the nodes consecutive pieces of the RAM, in node
+        order, split around the hole below 4 GiB like the RAM itself."""
+        start = sum(self.node_mem[:nid]) << 20
+        end = start + (self.node_mem[nid] << 20)
+        return self._phys(start, end) if end > start else []
+
+    def numa_args(self):
+        """QEMU -object/-numa options (none for a single node)."""
+        if self.nodes == 1:
+            return []
+        args = []
+        for n in self.per_node:
+            cpus = f"{n.cpus[0]}-{n.cpus[-1]}" if len(n.cpus) > 1 \
+                else f"{n.cpus[0]}"
+            if n.mem:
+                args += ["-object",
+                         f"memory-backend-ram,id=m{n.nid},size={n.mem}M",
+                         "-numa",
+                         f"node,nodeid={n.nid},memdev=m{n.nid},cpus={cpus}"]
+            else:
+                args += ["-numa", f"node,nodeid={n.nid},cpus={cpus}"]
+        return args
+
+    def describe(self):
+        if self.nodes == 1:
+            return f"{self.cpus} CPU(s), {self.mem} MiB"
+        return ", ".join(f"node {n.nid}: CPU {','.join(map(str, n.cpus))} "
+                         + (f"+ {n.mem} MiB" if n.mem else "(no memory)")
+                         for n in self.per_node)
+
+
+def _topologies(*tops):
+    return {t.name: t for t in tops}
+
+
+TOPOLOGIES = _topologies(
+    Topology("smp1", 1, (512,)),
+    Topology("smp2", 2, (512,)),
+    Topology("numa2", 1, (256, 256)),
+    # a CPU-only node that is not the boot node
+    Topology("numa2-cpuonly", 1, (512, 0)),
+    # the boot CPU's node 0 has no memory
+    Topology("numa2-cpuonly-boot", 1, (0, 512)),
+    Topology("numa3", 1, (256, 256, 256)),
+    # 5 GiB: RAM above 3 GiB is mapped from 4 GiB up, so most of node 1
+    # (2.5 GiB .. 3 GiB, then 4 GiB .. 6 GiB) lies above 4 GiB
+    Topology("big", 1, (2560, 2560)),
+)
+
+
+def get_topology(name):
+    """The Topology called NAME (a Topology is returned as it is)."""
+    if isinstance(name, Topology):
+        return name
+    if name not in TOPOLOGIES:
+        raise BootError(f"unknown topology '{name}' "
+                        f"({', '.join(TOPOLOGIES)})")
+    return TOPOLOGIES[name]
+
 
 # Lines that must never appear on the serial console of a clean boot.
 # Case-sensitive on purpose: "panic=-1" is on the command line and
@@ -66,11 +209,8 @@ BAD_PATTERNS = [
     re.compile(r"general protection fault"),
     re.compile(r"Call Trace:"),
     re.compile(r"selftest FAIL"),
+    re.compile(r"selftest after init FAIL"),
 ]
-
-
-class BootError(Exception):
-    """An expected failure: reported as one line, never as a traceback."""
 
 
 @dataclass
@@ -84,6 +224,7 @@ class Boot:
     reached_marker: bool = False
     qemu_rc: int | None = None
     timed_out: bool = False
+    panicked: bool = False
     seconds: float = 0.0
     gdb: dict = field(default_factory=dict, repr=False)
     gdb_log: str = field(default="", repr=False)
@@ -111,7 +252,8 @@ class Boot:
         return (f"{self.kernel}/{self.topology}: "
                 f"{'reached' if self.reached_marker else 'did NOT reach'} "
                 f"{MARKER} in {self.seconds:.1f} s"
-                f"{' (timeout)' if self.timed_out else ''}")
+                f"{' (timeout)' if self.timed_out else ''}"
+                f"{' (kernel panic)' if self.panicked else ''}")
 
 
 def kernel_files(kernel):
@@ -141,26 +283,17 @@ def free_port():
 
 def qemu_command(bzimage, initrd, topology, append, serial_log,
                  gdb_port=None, halted=True):
-    if topology not in TOPOLOGIES:
-        raise BootError(f"unknown topology '{topology}' "
-                        f"({', '.join(TOPOLOGIES)})")
-    cpus, mem, nodes = TOPOLOGIES[topology]
-    # One socket per node, so that no two CPUs that share a cache sit on
-    # different nodes (the kernel warns about that in topology_sane()).
-    smp = f"{cpus},sockets={nodes},cores={cpus // nodes},threads=1"
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", f"{mem}M",
+    t = get_topology(topology)
+    # One socket per node, node n = the CPUs of socket n, so that no two
+    # CPUs that share a cache sit on different nodes (the kernel warns
+    # about that in topology_sane()).
+    smp = f"{t.cpus},sockets={t.nodes},cores={t.cores},threads=1"
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", f"{t.mem}M",
            "-smp", smp, "-nodefaults", "-no-reboot",
            "-display", "none", "-monitor", "none",
            "-serial", f"file:{serial_log}",
            "-kernel", str(bzimage), "-initrd", str(initrd),
-           "-append", append]
-    if nodes > 1:
-        per = mem // nodes
-        for n in range(nodes):
-            node_cpus = [c for c in range(cpus) if c % nodes == n]
-            cmd += ["-object", f"memory-backend-ram,id=m{n},size={per}M",
-                    "-numa", f"node,nodeid={n},memdev=m{n}"
-                    + "".join(f",cpus={c}" for c in node_cpus)]
+           "-append", append] + t.numa_args()
     if gdb_port is not None:
         cmd += ["-gdb", f"tcp:127.0.0.1:{gdb_port}"] + (["-S"] if halted else [])
     return cmd
@@ -176,8 +309,22 @@ def _kill(proc):
             pass
 
 
-def _serial_has_marker(path):
-    return path.exists() and MARKER in path.read_text(errors="replace")
+def _serial_has(path, text):
+    return path.exists() and text in path.read_text(errors="replace")
+
+
+def _wait(proc, b, deadline):
+    """Wait for PROC to exit; give up at DEADLINE (b.timed_out) or once
+    the guest has panicked (b.panicked). True when PROC exited."""
+    while proc.poll() is None:
+        if _serial_has(b.serial_log, PANIC_END):
+            b.panicked = True
+            return False
+        if time.monotonic() > deadline:
+            b.timed_out = True
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _run_gdb(b, vmlinux, version, port, stops, deadline, cores=()):
@@ -200,9 +347,7 @@ def _run_gdb(b, vmlinux, version, port, stops, deadline, cores=()):
         gdb = subprocess.Popen(gcmd, stdin=subprocess.DEVNULL, stdout=glog,
                                stderr=subprocess.STDOUT, env=env)
         try:
-            gdb.wait(timeout=max(1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            b.timed_out = True
+            _wait(gdb, b, deadline)
         finally:
             _kill(gdb)
     b.gdb_log = (b.outdir / "gdb.log").read_text(errors="replace")
@@ -227,6 +372,7 @@ def boot(kernel="default", topology="smp2", append="", stops=(),
     initrd: another initramfs than build/initramfs.cpio.gz.
     """
     bz, vmlinux, version = kernel_files(kernel)
+    topology = get_topology(topology).name
     initrd = Path(initrd or INITRAMFS)
     if not initrd.is_file():
         raise BootError(f"{initrd} missing: run 'make initramfs'")
@@ -262,16 +408,20 @@ def boot(kernel="default", topology="smp2", append="", stops=(),
         if stops:
             _run_gdb(b, vmlinux, version, gdb_port, stops, deadline, cores)
         # Wait for the guest to power off (or, with hold, for the marker).
-        while not b.timed_out:
+        while not (b.timed_out or b.panicked):
             if qemu.poll() is not None:
                 break
-            if hold and _serial_has_marker(b.serial_log):
+            if hold and _serial_has(b.serial_log, MARKER):
+                break
+            if _serial_has(b.serial_log, PANIC_END):
+                b.panicked = True
                 break
             if time.monotonic() > deadline:
                 b.timed_out = True
                 break
             time.sleep(0.1)
-        if attach_after_init and not b.timed_out and qemu.poll() is None:
+        if attach_after_init and not (b.timed_out or b.panicked) \
+                and qemu.poll() is None:
             _run_gdb(b, vmlinux, version, gdb_port, ["@now"], deadline)
     finally:
         _kill(qemu)
@@ -287,7 +437,9 @@ def boot(kernel="default", topology="smp2", append="", stops=(),
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Boot an earlyslab kernel in QEMU.")
     ap.add_argument("--kernel", default="default", choices=KERNELS)
-    ap.add_argument("--topology", default="smp2", choices=TOPOLOGIES)
+    ap.add_argument("--topology", default="smp2", choices=TOPOLOGIES,
+                    help="; ".join(f"{t.name}: {t.describe()}"
+                                   for t in TOPOLOGIES.values()))
     ap.add_argument("--append", default="", help="extra kernel arguments")
     ap.add_argument("--stop", action="append", default=[],
                     help="halt under gdb at this function and dump the trace "

@@ -18,6 +18,18 @@ nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
 memtotal=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 echo "earlyslab-init: cpus=$cpus nodes=$nodes memtotal_kb=$memtotal release=$(uname -r)"
 
+# The self-test's last line comes from a work item once init memory is
+# freed: give it up to 10 s to appear before the marker.
+case " $(cat /proc/cmdline) " in
+*" early_kmalloc_selftest "*)
+	i=0
+	while [ $i -lt 100 ] && ! dmesg | grep -q "selftest after init"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	;;
+esac
+
 # A test may append a second cpio archive with a script to run here.
 if [ -x /earlyslab-test/run ]; then
 	/earlyslab-test/run

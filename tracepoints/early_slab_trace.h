@@ -60,6 +60,13 @@
  * EST_STATE_EMPTY below @head was reserved but not yet begun. Both are
  * reported, never decoded. Records are written in reservation order
  * except when writers race, so a reader orders records by @seq.
+ *
+ * Within one version, the enums below only grow at their end; a reader
+ * reports a record whose type, phase or path it does not know as bad.
+ *
+ * The kernel keeps the records in .bss and writes the header when early
+ * kmalloc starts, before the first event: until then the buffer is all
+ * zeroes, without the magic.
  */
 
 #define EST_MAGIC		0x43525442414c5345ULL	/* "ESLABTRC" in memory */
@@ -81,7 +88,22 @@ enum est_event {
 	EST_EV_PHASE = 4,	/* boot phase marker: phase is the new phase */
 	EST_EV_SLAB_STATE = 5,	/* slab_state changed: arg is the new value */
 	EST_EV_LARGE = 6,	/* early kmalloc above the slab sizes: arg bytes */
+	EST_EV_NOPAGES = 7,	/* slab got no pages early: order, arg reason */
+	EST_EV_MARK = 8,	/* boot step within a phase: arg enum est_mark */
 	EST_EV_MAX
+};
+
+/* est_record.arg of EST_EV_NOPAGES: why the slab got no pages */
+enum est_nopages {
+	EST_NOPAGES_MEMBLOCK = 1,	/* memblock had no such memory */
+	EST_NOPAGES_TABLE = 2,		/* the table of early slabs is full */
+	EST_NOPAGES_MAX
+};
+
+/* est_record.arg of EST_EV_MARK */
+enum est_mark {
+	EST_MARK_PERCPU = 1,	/* per-CPU areas set up, slab moved onto them */
+	EST_MARK_MAX
 };
 
 /* est_record.phase: where boot was when the event happened */
@@ -153,8 +175,10 @@ struct est_header {
  * @pfn: first page frame of the slab
  * @cache: address of the struct kmem_cache (0 when none)
  * @caller: return address of the slab API call that caused the event
- * @ts: cycle counter (TSC on x86) when the record was reserved
- * @arg: event argument: pages skipped, new slab_state, request size
+ * @ts: cycle counter (TSC on x86) read as the event was recorded, just
+ *	before its slot was reserved
+ * @arg: event argument: pages skipped, new slab_state, request size,
+ *	enum est_nopages, enum est_mark
  * @name: the cache's name, truncated and NUL-terminated
  */
 struct est_record {
@@ -195,37 +219,11 @@ static_assert(sizeof(struct est_record) == 80, "est_record layout");
 	.lost = ATOMIC64_INIT(0),				\
 }
 
-/* Writer side. */
+/* Writer side; the reader side, for user space, is in est_reader.h. */
 struct est_record *est_reserve(struct est_header *hdr,
 			       struct est_record *ring);
 void est_commit(struct est_record *rec);
 bool est_emit(struct est_header *hdr, struct est_record *ring,
 	      const struct est_record *ev);
-
-#ifndef __KERNEL__
-/* Reader side (user space): the contract of the DOC comment, in code. */
-enum est_hdr_error {
-	EST_HDR_OK = 0,
-	EST_HDR_SHORT,		/* fewer bytes than a header */
-	EST_HDR_MAGIC,		/* wrong magic */
-	EST_HDR_VERSION,	/* unknown version */
-	EST_HDR_SIZES,		/* header_size or record_size too small */
-	EST_HDR_TRUNCATED,	/* fewer bytes than capacity records */
-};
-
-enum est_slot_status {
-	EST_SLOT_OK = 0,	/* committed, seq matches */
-	EST_SLOT_TORN,		/* a writer was interrupted mid-record */
-	EST_SLOT_PENDING,	/* reserved but not yet written */
-	EST_SLOT_BAD,		/* committed with a wrong seq, or garbage */
-};
-
-enum est_hdr_error est_check_header(const struct est_header *hdr,
-				    __u64 avail_bytes);
-const char *est_hdr_error_str(enum est_hdr_error err);
-__u64 est_nr_slots(const struct est_header *hdr);
-enum est_slot_status est_slot_status(const struct est_record *rec,
-				     __u64 slot);
-#endif /* !__KERNEL__ */
 
 #endif /* _LINUX_EARLY_SLAB_TRACE_H */

@@ -3,7 +3,7 @@
  * Early slab trace: the reader side of the contract in early_slab_trace.h,
  * for user space (the analyzers of QEMU dumps, the gdb helpers, the tests).
  */
-#include "early_slab_trace.h"
+#include "est_reader.h"
 
 /* More slots than this is not a plausible static buffer: treat as garbage. */
 #define EST_MAX_CAPACITY	0x1000000U	/* 2^24 */

@@ -386,6 +386,17 @@ static void emit_event_text(struct es_out *o, const struct es_event *ev)
 	case EST_EV_LARGE:
 		snprintf(extra, sizeof(extra), "[size=%" PRIu64 "]", ev->arg);
 		break;
+	case EST_EV_NOPAGES:
+		snprintf(extra, sizeof(extra), "[%s]",
+			 ev->arg == EST_NOPAGES_MEMBLOCK ? "memblock exhausted" :
+			 ev->arg == EST_NOPAGES_TABLE ? "early slab table full" :
+			 "unknown reason");
+		break;
+	case EST_EV_MARK:
+		snprintf(extra, sizeof(extra), "[%s]",
+			 ev->arg == EST_MARK_PERCPU ? "per-CPU switch" :
+			 "unknown mark");
+		break;
 	case EST_EV_GETPAGES:
 		if (ev->flags & EST_RF_EARLY_PAGE)
 			snprintf(extra, sizeof(extra), "[early page]");
@@ -400,7 +411,8 @@ static void emit_event_text(struct es_out *o, const struct es_event *ev)
 		strcpy(ord, "-");
 	}
 	path = ev->path ? es_path_name(ev->path) : "-";
-	if (ev->type == EST_EV_PHASE || ev->type == EST_EV_SLAB_STATE)
+	if (ev->type == EST_EV_PHASE || ev->type == EST_EV_SLAB_STATE ||
+	    ev->type == EST_EV_MARK)
 		strcpy(node, "-");
 	else
 		node_text(node, sizeof(node), ev->nid, ev->nid_req);

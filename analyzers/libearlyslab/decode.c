@@ -87,6 +87,8 @@ int es_attach_buffer(struct es_trace *t, const unsigned char *buf,
 	return 0;
 }
 
+static_assert(ES_NR_TYPES >= EST_EV_MAX, "es_status.by_type too small");
+
 static bool type_has_pfn(uint32_t type, uint32_t path)
 {
 	switch (type) {

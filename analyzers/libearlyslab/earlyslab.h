@@ -92,7 +92,7 @@ const char *es_error(const struct es_trace *t);
 
 /* ---- Header and slots --------------------------------------------------- */
 
-#define ES_NR_TYPES	8	/* by_type[] index: enum est_event, 0 = other */
+#define ES_NR_TYPES	16	/* by_type[] index: enum est_event, 0 = other */
 
 struct es_status {
 	uint64_t magic;

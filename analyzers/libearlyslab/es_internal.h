@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "early_slab_trace.h"
+#include "est_reader.h"
 #include "earlyslab.h"
 
 #define ES_START_KERNEL_MAP	0xffffffff80000000ULL

@@ -19,6 +19,8 @@ static const char *const type_names[] = {
 	[EST_EV_PHASE] = "phase",
 	[EST_EV_SLAB_STATE] = "slab_state",
 	[EST_EV_LARGE] = "large",
+	[EST_EV_NOPAGES] = "nopages",
+	[EST_EV_MARK] = "mark",
 };
 
 static const char *const phase_names[] = {

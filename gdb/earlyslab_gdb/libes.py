@@ -65,7 +65,7 @@ class Status(ctypes.Structure):
         ("torn", ctypes.c_uint64),
         ("pending", ctypes.c_uint64),
         ("bad", ctypes.c_uint64),
-        ("by_type", ctypes.c_uint64 * 8),
+        ("by_type", ctypes.c_uint64 * 16),
         ("last_phase", ctypes.c_uint32),
         ("source", ctypes.c_uint32),
         ("buffer_addr", ctypes.c_uint64),

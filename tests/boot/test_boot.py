@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Boot matrix: 2 kernels (default, debug) x 3 topologies, plus one boot
-of the default kernel without the self-test.
+"""Boot matrix: 2 kernels (default, debug) x every topology of
+scripts/esboot.py (smp1, smp2, numa2, numa2-cpuonly, numa2-cpuonly-boot,
+numa3, big), all with the self-test, plus two boots of the default kernel
+on smp2: one without the self-test, and one ("options") with the boot
+options slab_max_order=0, slab_nomerge, init_on_alloc=1 and init_on_free=1.
 
 Every boot runs under gdb: it halts at kmem_cache_init_late (the early
 phase is over, slab is UP) and again at rest_init (after
@@ -20,8 +23,10 @@ Needs build/kernel, build/kernel-debug and build/initramfs.cpio.gz
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,6 +39,17 @@ import esboot  # noqa: E402
 
 SELFTEST = "early_kmalloc_selftest"
 SELFTEST_PASS = "early_kmalloc: selftest PASS"
+# Printed after free_initmem(): a cache created and destroyed once the
+# init memory is gone.
+AFTER_INIT_PASS = "early_kmalloc: selftest after init PASS"
+AFTER_INIT_FAIL = "early_kmalloc: selftest after init FAIL"
+# What caches created early got: the page order of a 1500-byte cache,
+# whether two identical caches were merged into one, and whether
+# init_on_alloc and init_on_free were in force.
+EARLY_CACHES = re.compile(r"early_kmalloc: selftest: early caches: "
+                          r"ekm_order order=(\d+) ekm_merge merged=(\d+) "
+                          r"init_on_alloc=(\d+) init_on_free=(\d+)")
+SELFTEST_LINE = re.compile(r"early_kmalloc: selftest (PASS|FAIL)\b.*")
 HALT = "kmem_cache_init_late"   # early phase over, FULL not yet marked
 LATE = "rest_init"              # after kmem_cache_init_late: FULL marked
 EARLY_PHASES = ["early", "free_all", "window", "up"]
@@ -42,31 +58,132 @@ FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE = 1, 64, 80
 CLI = esboot.BUILD / "bin" / "earlyslab"
 BOOT_TIMEOUT = int(os.environ.get("EARLYSLAB_BOOT_TIMEOUT", "120"))
 
-MATRIX = [(k, t, True) for k in ("default", "debug")
-          for t in ("smp1", "smp2", "numa2")]
-CASES = MATRIX + [("default", "smp2", False)]
+
+@dataclass(frozen=True)
+class Case:
+    """One boot: kernel, topology, extra kernel arguments, and a name
+    suffix for the boots that are not plain self-test boots."""
+    kernel: str
+    topology: str
+    append: str = SELFTEST
+    variant: str = ""
+
+    @property
+    def selftest(self):
+        return SELFTEST in self.append.split()
+
+    @property
+    def topo(self):
+        return esboot.TOPOLOGIES[self.topology]
+
+    @property
+    def timeout(self):
+        # memory is set up page by page under TCG: allow more for big RAM
+        return BOOT_TIMEOUT * (1 + self.topo.mem // 2048)
+
+
+MATRIX = [Case(k, t) for k in ("default", "debug") for t in esboot.TOPOLOGIES]
+NOSELFTEST = Case("default", "smp2", "", "noselftest")
+OPTIONS = Case("default", "smp2",
+               f"{SELFTEST} slab_max_order=0 slab_nomerge "
+               "init_on_alloc=1 init_on_free=1", "options")
+# early_kmalloc=off: slab starts in mm_init() as without the series.
+OFF = Case("default", "smp2", "early_kmalloc=off", "off")
+CASES = MATRIX + [NOSELFTEST, OPTIONS, OFF]
+# The boots whose trace has early kmalloc events.
+TRACE_CASES = [c for c in CASES if c is not OFF]
+SELFTEST_CASES = [c for c in CASES if c.selftest]
 
 
 def case_id(case):
-    k, t, selftest = case
-    return f"{k}-{t}" + ("" if selftest else "-noselftest")
+    return f"{case.kernel}-{case.topology}" + \
+        (f"-{case.variant}" if case.variant else "")
+
+
+# Expected "early caches" values (order, merged, init_on_alloc,
+# init_on_free) per boot. 512 MiB is above 32 MiB, so SLAB's
+# slab_max_order is 1 and a 1500-byte cache gets order-1 slabs; slab
+# merging is on (CONFIG_SLAB_MERGE_DEFAULT=y), so the two identical
+# caches become one. slab_max_order=0, slab_nomerge, init_on_alloc=1 and
+# init_on_free=1 must already hold for the caches created early.
+EARLY_CACHES_EXPECTED = {
+    "default-smp2": (1, 1, 0, 0),
+    "default-smp2-options": (0, 0, 1, 1),
+}
+EARLY_CACHES_CASES = [c for c in CASES if case_id(c) in EARLY_CACHES_EXPECTED]
+
+
+def _strip_time(line):
+    return re.sub(r"^\[\s*\d+\.\d+\]\s*", "", line.strip())
+
+
+def serial_find(b, pattern):
+    """The first serial line that matches PATTERN, without its printk
+    time stamp, or None."""
+    for line in b.serial.splitlines():
+        if pattern.search(line):
+            return _strip_time(line)
+    return None
+
+
+def early_caches(b):
+    """(order, merged, init_on_alloc, init_on_free) from the self-test's
+    "early caches" line, or None."""
+    m = EARLY_CACHES.search(b.serial)
+    return tuple(int(g) for g in m.groups()) if m else None
+
+
+def early_caches_text(v):
+    return "order=%d merged=%d init_on_alloc=%d init_on_free=%d" % v
+
+
+def boot_report(case, b):
+    """One line about a boot: time, marker, self-test lines, first bad
+    serial line."""
+    if isinstance(b, esboot.BootError):
+        return f"{case_id(case)}: not booted: {b}"
+    parts = [f"{case_id(case)}: {b.seconds:.1f} s, "
+             + ("reached init" if b.reached_marker else "did NOT reach init")
+             + (" (timeout)" if b.timed_out else "")
+             + (" (kernel panic)" if b.panicked else "")]
+    if case.selftest:
+        parts.append(serial_find(b, SELFTEST_LINE) or "no self-test line")
+        after = serial_find(b, re.compile("selftest after init (PASS|FAIL)"))
+        parts.append(after or "no after-init line")
+        ec = early_caches(b)
+        parts.append(f"early caches {early_caches_text(ec)}" if ec
+                     else "no early caches line")
+    bad = b.bad_lines()
+    if bad:
+        parts.append(f"first bad line: {_strip_time(bad[0])}")
+    return "; ".join(parts)
 
 
 _boots = {}
 
 
+def boot_reports():
+    """boot_report() of every boot of this session, in boot order."""
+    return [boot_report(c, b) for c, b in _boots.items()]
+
+
+def boot_seconds():
+    """Seconds spent booting in this session."""
+    return sum(b.seconds for b in _boots.values()
+               if not isinstance(b, esboot.BootError))
+
+
 def get_boot(case):
     """Boot CASE once per test session; fail (not error) on set-up problems."""
     if case not in _boots:
-        k, t, selftest = case
         try:
             _boots[case] = esboot.boot(
-                k, t, SELFTEST if selftest else "", stops=(HALT, LATE),
+                case.kernel, case.topology, case.append, stops=(HALT, LATE),
                 outdir=esboot.BUILD / "boot" / case_id(case),
-                timeout=BOOT_TIMEOUT)
-            print(f"\n[boot] {_boots[case].summary()}")
+                timeout=case.timeout)
         except esboot.BootError as e:
             _boots[case] = e
+        print(f"\n[boot] {boot_report(case, _boots[case])}")
     b = _boots[case]
     if isinstance(b, esboot.BootError):
         pytest.fail(str(b), pytrace=False)
@@ -130,7 +247,17 @@ class Trace:
         return by_type, by_phase, by_path
 
 
+def fail_if_panicked(b):
+    """A guest that panicked is killed before gdb has written its record."""
+    if b.panicked:
+        bad = b.bad_lines()
+        pytest.fail("kernel panic before the gdb stops were done"
+                    + (f": {_strip_time(bad[0])}" if bad else "")
+                    + f" ({b.serial_log})", pytrace=False)
+
+
 def get_trace(b, func):
+    fail_if_panicked(b)
     st = b.stop(func)
     if not st.get("halted"):
         pytest.fail(f"gdb did not halt at {func}: {st or b.gdb}", pytrace=False)
@@ -145,19 +272,22 @@ def get_trace(b, func):
 
 
 params = pytest.mark.parametrize("case", CASES, ids=case_id)
-params_selftest = pytest.mark.parametrize("case", MATRIX, ids=case_id)
+params_trace = pytest.mark.parametrize("case", TRACE_CASES, ids=case_id)
+params_selftest = pytest.mark.parametrize("case", SELFTEST_CASES, ids=case_id)
 
 
 @params
 def test_reaches_init(case):
     b = get_boot(case)
     assert not b.timed_out, f"timed out after {b.seconds:.0f} s: {b.serial_log}"
+    assert not b.panicked, f"kernel panic: {b.serial_log}"
     assert b.reached_marker, f"no {esboot.MARKER} in {b.serial_log}"
-    cpus, mem, nodes = esboot.TOPOLOGIES[case[1]]
+    t = case.topo
     info = b.init_info()
-    assert info.get("cpus") == str(cpus), info
-    assert info.get("nodes") == str(nodes), info
-    assert 0 < int(info.get("memtotal_kb", 0)) <= mem * 1024, info
+    assert info.get("cpus") == str(t.cpus), info
+    # CPU-only nodes are online: they are in /sys/devices/system/node too
+    assert info.get("nodes") == str(t.nodes), info
+    assert 0 < int(info.get("memtotal_kb", 0)) <= t.mem * 1024, info
 
 
 @params
@@ -167,12 +297,91 @@ def test_serial_clean(case):
     assert not bad, f"{b.serial_log}:\n" + "\n".join(bad[:20])
 
 
+def _in_ranges(pfn, npages, ranges):
+    """Whether page frames [pfn, pfn + npages) lie in one of RANGES (byte
+    ranges)."""
+    return _inside(pfn << 12, (pfn + npages) << 12, ranges)
+
+
+def _pfn_ranges(ranges):
+    """Byte ranges as page frame ranges, for messages."""
+    return ", ".join(f"pfn {s >> 12:#x}-{e >> 12:#x}" for s, e in ranges)
+
+
+def _byte_ranges(ranges):
+    return ", ".join(f"{s:#x}-{e:#x}" for s, e in ranges)
+
+
+def _inside(s, e, ranges):
+    return any(lo <= s and e <= hi for lo, hi in ranges)
+
+
+E820_USABLE = re.compile(r"BIOS-e820: \[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\] "
+                         r"usable")
+SRAT_MEM = re.compile(r"ACPI: SRAT: Node (\d+) PXM \d+ "
+                      r"\[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\]")
+HOLE_640K = (0xa0000, 0x100000)
+
+
+@params
+def test_memory_map(case):
+    """The guest's e820 map and SRAT are what the topology says: the RAM
+    ranges (above 4 GiB from 4 GiB up) and each node's part of them."""
+    b = get_boot(case)
+    topo = case.topo
+    usable = [(int(s, 16), int(e, 16) + 1)
+              for s, e in E820_USABLE.findall(b.serial)]
+    assert usable, f"no BIOS-e820 usable lines in {b.serial_log}"
+    ram = topo.ram_ranges()
+    for s, e in usable:
+        assert _inside(s, e, ram), \
+            f"e820 usable {s:#x}-{e:#x} outside RAM {_byte_ranges(ram)}"
+    assert max(e for _, e in usable) > ram[-1][0], \
+        f"no usable RAM in the top range {ram[-1][0]:#x}-{ram[-1][1]:#x}"
+    if topo.nodes == 1:
+        return
+    srat = collections.defaultdict(list)
+    for nid, s, e in SRAT_MEM.findall(b.serial):
+        srat[int(nid)].append((int(s, 16), int(e, 16) + 1))
+    assert srat, f"no 'ACPI: SRAT: Node' lines in {b.serial_log}"
+    for n in topo.per_node:
+        ranges = topo.node_ranges(n.nid)
+        for s, e in srat.get(n.nid, []):
+            assert _inside(s, e, ranges), \
+                f"SRAT node {n.nid} {s:#x}-{e:#x} not in " \
+                f"{_byte_ranges(ranges)}"
+        hole = sum(max(0, min(e, HOLE_640K[1]) - max(s, HOLE_640K[0]))
+                   for s, e in ranges)
+        size = sum(e - s for s, e in srat.get(n.nid, []))
+        assert size == (n.mem << 20) - hole, \
+            f"SRAT gives node {n.nid} {size >> 20} MiB, expected {n.mem}"
+
+
+SRAT_CPU = re.compile(r"SRAT: PXM \d+ -> APIC (0x[0-9a-f]+) -> Node (\d+)$",
+                      re.M)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.topo.nodes > 1],
+                         ids=case_id)
+def test_cpu_nodes(case):
+    """The SRAT puts every CPU on the node of its socket."""
+    b = get_boot(case)
+    topo = case.topo
+    got = {int(a, 16): int(n) for a, n in SRAT_CPU.findall(b.serial)}
+    assert got, f"no 'SRAT: PXM .. -> APIC .. -> Node' lines in {b.serial_log}"
+    bits = (topo.cores - 1).bit_length()
+    want = {(c // topo.cores) << bits | c % topo.cores: n.nid
+            for n in topo.per_node for c in n.cpus}
+    assert got == want, f"APIC id -> node: {got}, expected {want}"
+
+
 @params
 def test_gdb_halts(case):
     b = get_boot(case)
+    fail_if_panicked(b)
     assert b.gdb.get("connected"), b.gdb
     assert not b.gdb.get("error"), b.gdb["error"]
-    _, _, version = esboot.kernel_files(case[0])
+    _, _, version = esboot.kernel_files(case.kernel)
     for func in (HALT, LATE):
         st = b.stop(func)
         assert st.get("halted"), f"not halted at {func}: {st}"
@@ -187,7 +396,48 @@ def test_gdb_halts(case):
 def test_selftest_pass(case):
     b = get_boot(case)
     if SELFTEST_PASS not in b.serial:
-        pytest.fail(f"no '{SELFTEST_PASS}' in {b.serial_log}", pytrace=False)
+        pytest.fail(f"no '{SELFTEST_PASS}' in {b.serial_log}"
+                    + (f" ({serial_find(b, SELFTEST_LINE)})"
+                       if serial_find(b, SELFTEST_LINE) else ""),
+                    pytrace=False)
+
+
+@params_selftest
+def test_selftest_after_init(case):
+    """A cache created and destroyed after free_initmem() (freed init
+    memory must not be touched then)."""
+    b = get_boot(case)
+    fail = serial_find(b, re.compile(re.escape(AFTER_INIT_FAIL)))
+    if fail:
+        pytest.fail(f"{b.serial_log}: {fail}", pytrace=False)
+    if AFTER_INIT_PASS not in b.serial:
+        pytest.fail(f"no '{AFTER_INIT_PASS}' in {b.serial_log}", pytrace=False)
+
+
+@params_selftest
+def test_selftest_early_caches_line(case):
+    b = get_boot(case)
+    ec = early_caches(b)
+    if ec is None:
+        pytest.fail(f"no 'early_kmalloc: selftest: early caches:' line in "
+                    f"{b.serial_log}", pytrace=False)
+    assert ec[1] in (0, 1), serial_find(b, EARLY_CACHES)
+
+
+@pytest.mark.parametrize("case", EARLY_CACHES_CASES, ids=case_id)
+def test_slab_options_reach_early_caches(case):
+    """slab_max_order= and slab_nomerge are parsed before the first
+    caches are created: the early caches follow them."""
+    b = get_boot(case)
+    want = EARLY_CACHES_EXPECTED[case_id(case)]
+    got = early_caches(b)
+    if got is None:
+        pytest.fail(f"no 'early caches' line in {b.serial_log}, expected "
+                    f"{early_caches_text(want)}", pytrace=False)
+    if got != want:
+        pytest.fail(f"{early_caches_text(got)}, expected "
+                    f"{early_caches_text(want)} (append: {case.append})",
+                    pytrace=False)
 
 
 # What shows that the debug kernel's options are really in effect.
@@ -197,7 +447,7 @@ DEBUG_EVIDENCE = {
 }
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c[0] == "debug"],
+@pytest.mark.parametrize("case", [c for c in CASES if c.kernel == "debug"],
                          ids=case_id)
 def test_debug_options_active(case):
     b = get_boot(case)
@@ -229,7 +479,7 @@ def test_trace_integrity(case):
         check_integrity(get_trace(b, func))
 
 
-@params
+@params_trace
 def test_trace_events(case):
     b = get_boot(case)
     t = get_trace(b, HALT)
@@ -237,7 +487,7 @@ def test_trace_events(case):
     print(f"\n[trace] {case_id(case)} at {HALT}: types {dict(by_type)} "
           f"phases {dict(by_phase)} pages {dict(by_path)}")
     assert t.of_type("getpages", "memblock"), "no getpages from memblock"
-    if case[2]:
+    if case.selftest:
         assert t.of_type("freepages", "memblock"), \
             "no freepages back to memblock (the self-test frees early pages)"
     assert t.of_type("skip"), "no skip: memblock_free_all skipped no slab page"
@@ -249,7 +499,7 @@ def test_trace_events(case):
     assert t.status["phase"] == "up", t.status
 
 
-@params
+@params_trace
 def test_trace_full_marker(case):
     b = get_boot(case)
     t = get_trace(b, LATE)
@@ -258,17 +508,69 @@ def test_trace_full_marker(case):
     assert t.status["phase"] == "full", t.status
 
 
-@params
+@params_trace
 def test_trace_pages(case):
     b = get_boot(case)
-    cpus, mem, nodes = esboot.TOPOLOGIES[case[1]]
-    max_pfn = mem * 1024 * 1024 // 4096
+    topo = case.topo
     t = get_trace(b, LATE)
     pages = t.of_type("getpages") + t.of_type("freepages")
     assert pages, "no page events"
+    ram = topo.ram_ranges()
     for r in pages + t.of_type("skip"):
-        assert 0 < r["pfn"] < max_pfn, r
+        # below max_pfn and not in the hole below 4 GiB
+        assert 0 < r["pfn"] < topo.max_pfn, r
+        assert _in_ranges(r["pfn"], 1, ram), \
+            f"pfn {r['pfn']:#x} not in RAM ({_pfn_ranges(ram)}): {r}"
     for r in pages:
         assert r["pfn"] % (1 << r["order"]) == 0, r
-        assert 0 <= r["nid"] < nodes, r
-        assert r["cpu"] < cpus, r
+        assert _in_ranges(r["pfn"], 1 << r["order"], ram), r
+        assert 0 <= r["nid"] < topo.nodes, r
+        assert r["cpu"] < topo.cpus, r
+
+
+@params_trace
+def test_trace_nodes(case):
+    """Slab pages belong to nodes that have memory (a CPU-only node owns
+    none), and lie in that node's part of the RAM."""
+    b = get_boot(case)
+    topo = case.topo
+    t = get_trace(b, LATE)
+    gets = t.of_type("getpages")
+    assert gets, "no getpages"
+    for r in gets + t.of_type("freepages"):
+        assert r["nid"] in topo.mem_nodes, \
+            f"pages on node {r['nid']}, which has no memory: {r}"
+        ranges = topo.node_ranges(r["nid"])
+        assert _in_ranges(r["pfn"], 1 << r["order"], ranges), \
+            f"pfn {r['pfn']:#x} is not on node {r['nid']} " \
+            f"({_pfn_ranges(ranges)}): {r}"
+        assert r["nid_req"] == -1 or 0 <= r["nid_req"] < topo.nodes, r
+
+
+@params_trace
+def test_trace_marks(case):
+    """The per-CPU switch is marked once, inside the early phase; a
+    self-test boot also has the slab refused by a full table of early
+    slabs."""
+    b = get_boot(case)
+    t = get_trace(b, LATE)
+    marks = t.of_type("mark")
+    assert [m["arg"] for m in marks] == [1], \
+        f"expected one per-CPU switch mark (arg 1): {marks}"
+    assert marks[0]["phase"] == "early", marks[0]
+    if case.selftest:
+        nopages = [r for r in t.of_type("nopages") if r["arg"] == 2]
+        assert nopages, "no nopages record for the full table (arg 2)"
+        assert all(r["phase"] == "early" and r["name"] == "kmalloc-4k"
+                   for r in nopages), nopages
+
+
+def test_off_means_off():
+    """early_kmalloc=off: the header is written, no event is, and slab
+    starts from mm_init() as it would without the series."""
+    b = get_boot(OFF)
+    assert "early_kmalloc: off" in b.serial, b.serial_log
+    t = get_trace(b, LATE)
+    check_integrity(t)
+    assert t.status["committed"] == 0, t.status
+    assert t.status["phase"] == "boot", t.status

@@ -16,7 +16,7 @@
 #include <stdalign.h>
 #include <cmocka.h>
 
-#include "early_slab_trace.h"
+#include "est_reader.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
