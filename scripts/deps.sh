@@ -18,7 +18,7 @@ group_pkgs() {
 		     xz-utils perl python3 python3-ply python3-git ;;
 	boot)   echo qemu-system-x86 busybox-static gdb cpio gzip python3 ;;
 	tools)  echo gcc make pkg-config libelf-dev libdw-dev libyajl-dev ;;
-	tests)  echo gcc make pkg-config libcmocka-dev python3 python3-pytest \
+	tests)  echo gcc make git pkg-config libcmocka-dev python3 python3-pytest \
 		     libelf-dev libdw-dev libyajl-dev clang ;;
 	all)    for g in kernel boot tools tests; do group_pkgs "$g"; done ;;
 	*)      echo "deps: unknown group '$1' (kernel boot tools tests all)" >&2
