@@ -10,7 +10,7 @@ export BUILD PYTHON
 # Kernel builds already use every core; keep the targets sequential.
 .NOTPARALLEL:
 
-.PHONY: all help deps kernel kernel-debug kernels initramfs test boot-test \
+.PHONY: all help deps kernel kernel-debug kernel-kasan kernels initramfs test boot-test \
 	checkpatch demo bench clean
 
 all: kernel initramfs
@@ -20,7 +20,8 @@ help:
 	@echo "make test         build everything and run every test suite"
 	@echo "make kernel       build/kernel/{bzImage,vmlinux} (default config)"
 	@echo "make kernel-debug build/kernel-debug/... (DEBUG_VM, DEBUG_PAGEALLOC, ...)"
-	@echo "make kernels      both"
+	@echo "make kernel-kasan build/kernel-kasan/... (KASAN)"
+	@echo "make kernels      all three"
 	@echo "make initramfs    build/initramfs.cpio.gz (busybox)"
 	@echo "make boot-test    only the QEMU boot matrix (pytest tests/boot)"
 	@echo "make checkpatch   checkpatch.pl --strict over kernel-patch/series"
@@ -39,7 +40,11 @@ kernel-debug:
 	@bash scripts/deps.sh kernel
 	@bash scripts/build-kernel.sh debug
 
-kernels: kernel kernel-debug
+kernel-kasan:
+	@bash scripts/deps.sh kernel
+	@bash scripts/build-kernel.sh kasan
+
+kernels: kernel kernel-debug kernel-kasan
 
 initramfs:
 	@bash scripts/deps.sh boot

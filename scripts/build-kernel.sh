@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# build-kernel.sh [default|debug]  build one earlyslab kernel configuration
+# build-kernel.sh [default|debug|kasan]  build one earlyslab kernel configuration
 # build-kernel.sh --tree           only extract and patch the source tree,
 #                                  then print its path
 #
@@ -9,13 +9,15 @@
 #  1. extract /usr/src/linux-source-6.1.tar.xz to build/src/linux-6.1 and
 #     apply kernel-patch/series (no fuzz: context must match exactly, offsets
 #     are fine), once per (source version, patches);
-#  2. tinyconfig + kernel-patch/earlyslab.config (+ debug.config) in the
+#  2. tinyconfig + kernel-patch/earlyslab.config (+ debug.config or
+#     kasan.config) in the
 #     kbuild output directory build/kernel-<cfg>-obj, then verify that every
 #     option of the fragments got the requested value;
 #  3. make bzImage (and the gdb scripts); compiler output goes to
 #     build/logs/kernel-<cfg>.log;
-#  4. copy vmlinux and bzImage to build/kernel (default) or
-#     build/kernel-debug (debug) and write the VERSION stamp there.
+#  4. copy vmlinux and bzImage to build/kernel (default),
+#     build/kernel-debug (debug) or build/kernel-kasan (kasan) and write
+#     the VERSION stamp there.
 # When the stamp matches the current inputs nothing is done at all.
 #
 # The tree is re-extracted whenever the patches change, always at the same
@@ -40,8 +42,9 @@ cfg=${1:-default}
 case "$cfg" in
 default) OUT=$BUILD/kernel; frags="earlyslab.config" ;;
 debug)   OUT=$BUILD/kernel-debug; frags="earlyslab.config debug.config" ;;
+kasan)   OUT=$BUILD/kernel-kasan; frags="earlyslab.config kasan.config" ;;
 --tree)  mode=tree; cfg=tree ;;
-*) echo "usage: scripts/build-kernel.sh [default|debug|--tree]" >&2; exit 2 ;;
+*) echo "usage: scripts/build-kernel.sh [default|debug|kasan|--tree]" >&2; exit 2 ;;
 esac
 tag="kernel[$cfg]"
 OBJ=$BUILD/kernel-$cfg-obj

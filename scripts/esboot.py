@@ -48,6 +48,7 @@ KERNELS = {
     "default": {"dir": BUILD / "kernel", "append": ""},
     "debug": {"dir": BUILD / "kernel-debug",
               "append": "debug_pagealloc=on page_poison=1"},
+    "kasan": {"dir": BUILD / "kernel-kasan", "append": ""},
 }
 
 
@@ -264,7 +265,7 @@ def kernel_files(kernel):
     bz, vm, ver = d / "bzImage", d / "vmlinux", d / "VERSION"
     for f in (bz, vm, ver):
         if not f.is_file():
-            target = "kernel" if kernel == "default" else "kernel-debug"
+            target = "kernel" if kernel == "default" else f"kernel-{kernel}"
             raise BootError(f"{f} missing: run 'make {target}'")
     version = {}
     for line in ver.read_text().splitlines():

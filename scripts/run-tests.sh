@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run-tests.sh - what `make test` runs: install the packages, build both
-# kernels and the initramfs, then every suite:
+# run-tests.sh - what `make test` runs: install the packages, build the
+# three kernels (default, debug, kasan) and the initramfs, then every suite:
 #   tracepoints  make -C tracepoints test   (when tracepoints/Makefile exists)
 #   analyzers    make -C analyzers test     (when analyzers/Makefile exists;
 #                also builds build/bin/earlyslab, which the boots use)
@@ -92,6 +92,7 @@ fi
 
 suite kernel-default bash scripts/build-kernel.sh default
 suite kernel-debug bash scripts/build-kernel.sh debug
+suite kernel-kasan bash scripts/build-kernel.sh kasan
 suite initramfs bash scripts/mkinitramfs.sh
 
 if [ -f tracepoints/Makefile ]; then

@@ -82,7 +82,8 @@ class Case:
         return BOOT_TIMEOUT * (1 + self.topo.mem // 2048)
 
 
-MATRIX = [Case(k, t) for k in ("default", "debug") for t in esboot.TOPOLOGIES]
+MATRIX = [Case(k, t) for k in ("default", "debug", "kasan")
+          for t in esboot.TOPOLOGIES]
 NOSELFTEST = Case("default", "smp2", "", "noselftest")
 OPTIONS = Case("default", "smp2",
                f"{SELFTEST} slab_max_order=0 slab_nomerge "
@@ -105,9 +106,11 @@ def case_id(case):
 # slab_max_order is 1 and a 1500-byte cache gets order-1 slabs; slab
 # merging is on (CONFIG_SLAB_MERGE_DEFAULT=y), so the two identical
 # caches become one. slab_max_order=0, slab_nomerge, init_on_alloc=1 and
-# init_on_free=1 must already hold for the caches created early.
+# init_on_free=1 must already hold for the caches created early. Generic
+# KASAN keeps caches from merging (kasan_never_merge()).
 EARLY_CACHES_EXPECTED = {
     "default-smp2": (1, 1, 0, 0),
+    "kasan-smp2": (1, 0, 0, 0),
     "default-smp2-options": (0, 0, 1, 1),
 }
 EARLY_CACHES_CASES = [c for c in CASES if case_id(c) in EARLY_CACHES_EXPECTED]
@@ -455,6 +458,17 @@ def test_debug_options_active(case):
     if missing:
         pytest.fail(f"no sign of {', '.join(missing)} in {b.serial_log}",
                     pytrace=False)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.kernel == "kasan"],
+                         ids=case_id)
+def test_kasan_active(case):
+    """KASAN is on from kasan_init(), before early kmalloc starts: the
+    self-test's checks of given-back slabs and every early allocation
+    ran under it."""
+    b = get_boot(case)
+    if "kasan: KernelAddressSanitizer initialized" not in b.serial:
+        pytest.fail(f"KASAN did not start in {b.serial_log}", pytrace=False)
 
 
 def check_integrity(t):
