@@ -20,6 +20,13 @@
 #     the VERSION stamp there.
 # When the stamp matches the current inputs nothing is done at all.
 #
+# Kernel cache: a built kernel is also stored, keyed by its inputs hash,
+# in $EARLYSLAB_KERNEL_CACHE (default /var/cache/earlyslab/kernels, or
+# ~/.cache/earlyslab/kernels when that is not writable; empty: no cache).
+# Another clone on the same machine with the same inputs copies it from
+# there instead of building. The newest $EARLYSLAB_KERNEL_CACHE_KEEP
+# (default 12) entries are kept.
+#
 # The tree is re-extracted whenever the patches change, always at the same
 # path so that the kbuild output directory stays valid: files patched by the
 # previous series are touched so that kbuild rebuilds what depends on them.
@@ -170,6 +177,53 @@ if [ -f "$OUT/VERSION" ] && [ -f "$OUT/vmlinux" ] && [ -f "$OUT/bzImage" ] &&
 	exit 0
 fi
 
+if [ -n "${EARLYSLAB_KERNEL_CACHE+set}" ]; then
+	CACHE=$EARLYSLAB_KERNEL_CACHE
+elif mkdir -p /var/cache/earlyslab/kernels 2>/dev/null &&
+     [ -w /var/cache/earlyslab/kernels ]; then
+	CACHE=/var/cache/earlyslab/kernels
+else
+	CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/earlyslab/kernels
+fi
+KEEP=${EARLYSLAB_KERNEL_CACHE_KEEP:-12}
+INSTALLED="vmlinux bzImage System.map config"
+
+# write_version DIR BUILT: the VERSION stamp of the kernel in DIR.
+write_version() {
+	{
+		echo "config=$cfg"
+		echo "source=$SRCPKG $pkgver"
+		echo "release=$release"
+		echo "patches=${#patches[@]}"
+		echo "inputs=$inputs"
+		# the kernel's gdb scripts (lx- commands) for this vmlinux
+		echo "objdir=$OUT/lx"
+		echo "built=$2"
+		echo
+		echo "# inputs is the sha256 of:"
+		inputs_manifest | sed 's/^/# /'
+	} > "$1/.VERSION.tmp"
+	mv "$1/.VERSION.tmp" "$1/VERSION"
+}
+
+# A cached build of the same inputs: copy it, do not build.
+entry=${CACHE:+$CACHE/$inputs}
+if [ -n "$entry" ] && [ -f "$entry/VERSION" ] &&
+   grep -qx "inputs=$inputs" "$entry/VERSION"; then
+	rm -rf "$OUT"
+	mkdir -p "$(dirname "$OUT")"
+	tmp=$(mktemp -d "$(dirname "$OUT")/.kernel-$cfg.XXXXXX")
+	cp -r "$entry/." "$tmp/" || die "copying $entry failed"
+	release=$(sed -n 's/^release=//p' "$entry/VERSION")
+	built=$(sed -n 's/^built=//p' "$entry/VERSION")
+	rm -f "$tmp/VERSION"
+	mv "$tmp" "$OUT"
+	write_version "$OUT" "$built"
+	touch "$entry"
+	say "from the kernel cache ($entry): $release, inputs ${inputs:0:12}"
+	exit 0
+fi
+
 start=$(date +%s)
 rm -f "$OUT/VERSION"
 prepare_tree
@@ -228,25 +282,27 @@ if ! make -C "$SRC" O="$OBJ" -j"$JOBS" bzImage scripts_gdb >> "$LOG" 2>&1; then
 	exit 1
 fi
 
-# Install.
-mkdir -p "$OUT"
+# Install, with a self-contained copy of the kernel's gdb scripts.
+rm -rf "$OUT"
+mkdir -p "$OUT/lx/scripts/gdb/linux"
 for f in vmlinux arch/x86/boot/bzImage System.map .config; do
 	b=$(basename "$f"); [ "$b" = .config ] && b=config
 	cp "$OBJ/$f" "$OUT/.$b.tmp" && mv "$OUT/.$b.tmp" "$OUT/$b"
 done
+cp -L "$OBJ/vmlinux-gdb.py" "$OUT/lx/"
+cp -L "$OBJ"/scripts/gdb/linux/*.py "$OUT/lx/scripts/gdb/linux/"
 release=$(cat "$OBJ/include/config/kernel.release" 2>/dev/null || echo unknown)
-{
-	echo "config=$cfg"
-	echo "source=$SRCPKG $pkgver"
-	echo "release=$release"
-	echo "patches=${#patches[@]}"
-	echo "inputs=$inputs"
-	echo "objdir=$OBJ"
-	echo "srcdir=$SRC"
-	echo "built=$(date -u '+%FT%TZ')"
-	echo
-	echo "# inputs is the sha256 of:"
-	inputs_manifest | sed 's/^/# /'
-} > "$OUT/.VERSION.tmp"
-mv "$OUT/.VERSION.tmp" "$OUT/VERSION"
+write_version "$OUT" "$(date -u '+%FT%TZ')"
 say "built $release in $(( $(date +%s) - start )) s: $(rel "$OUT")/{vmlinux,bzImage,VERSION}"
+
+# Store it in the cache (atomically: a copy, then a rename), then prune.
+if [ -n "$entry" ] && mkdir -p "$CACHE" 2>/dev/null; then
+	tmp=$(mktemp -d "$CACHE/.new.XXXXXX") &&
+	cp -r "$OUT/." "$tmp/" &&
+	chmod 755 "$tmp" &&
+	{ mv -T "$tmp" "$entry" 2>/dev/null || rm -rf "$tmp"; } &&
+	say "stored in the kernel cache: $entry" ||
+	say "could not store the kernel in $CACHE (not fatal)"
+	ls -1dt "$CACHE"/*/ 2>/dev/null | tail -n +$((KEEP + 1)) |
+		while read -r old; do rm -rf "$old"; done
+fi

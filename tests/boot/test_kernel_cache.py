@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""The kernel cache of scripts/build-kernel.sh: a build directory of its
+own (as a second clone has) with the same inputs gets every kernel from
+the cache, complete and identical, without running kbuild."""
+
+import filecmp
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import esboot  # noqa: E402
+
+SCRIPT = ROOT / "scripts" / "build-kernel.sh"
+FILES = ["vmlinux", "bzImage", "System.map", "config",
+         "lx/vmlinux-gdb.py", "lx/scripts/gdb/linux/utils.py"]
+
+
+def version(path):
+    return dict(line.split("=", 1) for line in path.read_text().splitlines()
+                if "=" in line and not line.startswith("#"))
+
+
+def build(cfg, build_dir, cache):
+    env = dict(os.environ, BUILD=str(build_dir),
+               EARLYSLAB_KERNEL_CACHE=str(cache))
+    return subprocess.run(["bash", str(SCRIPT), cfg], env=env, text=True,
+                          capture_output=True, timeout=600)
+
+
+@pytest.mark.parametrize("kernel", list(esboot.KERNELS))
+def test_second_build_dir_uses_the_cache(kernel, tmp_path):
+    cfg_dir = esboot.KERNELS[kernel]["dir"]
+    if not (cfg_dir / "VERSION").is_file():
+        pytest.fail(f"{cfg_dir}/VERSION missing: run 'make kernels'",
+                    pytrace=False)
+    have = version(cfg_dir / "VERSION")
+    # A cache of one entry, made from the kernel already built.
+    cache = tmp_path / "cache"
+    entry = cache / have["inputs"]
+    entry.mkdir(parents=True)
+    subprocess.run(["cp", "-r", f"{cfg_dir}/.", str(entry)], check=True)
+
+    r = build(kernel, tmp_path / "build", cache)
+    assert r.returncode == 0, r.stderr
+    assert "from the kernel cache" in r.stdout, r.stdout
+    assert not (tmp_path / "build" / "src" / "linux-6.1").exists(), \
+        "a tree was extracted"
+    out = tmp_path / "build" / cfg_dir.name
+    got = version(out / "VERSION")
+    assert got["inputs"] == have["inputs"]
+    assert got["objdir"] == str(out / "lx")
+    for f in FILES:
+        assert filecmp.cmp(cfg_dir / f, out / f, shallow=False), f
+
+    # up to date now: a second call copies nothing
+    r = build(kernel, tmp_path / "build", cache)
+    assert r.returncode == 0 and "up to date" in r.stdout, r.stdout
+
