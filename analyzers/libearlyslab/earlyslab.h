@@ -272,6 +272,78 @@ typedef int (*es_anomaly_fn)(const struct es_anomaly *a, void *arg);
  */
 int es_check(struct es_trace *t, es_anomaly_fn fn, void *arg);
 
+/* ---- Statistics ----------------------------------------------------------- */
+
+/*
+ * What earlyslab stats prints, as numbers: one replay of the trace into an
+ * opaque struct es_stats, then read it with the accessors below.
+ */
+struct es_stats;
+
+struct es_count {
+	uint64_t count;
+	uint64_t pages;		/* bytes in ES_ST_LARGE_BY_PATH, ES_SS_LARGE */
+};
+
+/*
+ * Tables of counts by a value: row i counts the value i, the last row
+ * every value at or above it (names with es_stats_key()).
+ */
+enum es_stats_table {
+	ES_ST_EVENTS_BY_TYPE = 0,	/* committed events; pages unused */
+	ES_ST_EVENTS_BY_PHASE,		/* committed events; pages unused */
+	ES_ST_GET_BY_PHASE,		/* getpages */
+	ES_ST_GET_BY_PATH,
+	ES_ST_GET_BY_ORDER,
+	ES_ST_GET_BY_NODE,		/* row nid + 1; row 0: no node */
+	ES_ST_FREE_BY_PHASE,		/* freepages */
+	ES_ST_FREE_BY_PATH,
+	ES_ST_LARGE_BY_PATH,		/* large allocations; pages = bytes */
+	ES_ST_MAX
+};
+
+/* Totals. */
+enum es_stats_total {
+	ES_SS_EVENTS = 0,	/* committed events (count) */
+	ES_SS_GETPAGES,
+	ES_SS_FREEPAGES,
+	ES_SS_SKIP,
+	ES_SS_LARGE,		/* pages = bytes */
+	ES_SS_LIVE,		/* slabs still live at the end of the trace */
+	ES_SS_LIVE_EARLY,	/* ... of them on memblock pages */
+	ES_SS_SKIPPED_LIVE,	/* ... of them skipped by memblock_free_all */
+	ES_SS_NODE_MISMATCH,	/* getpages on another node than asked (count) */
+	ES_SS_MAX
+};
+
+struct es_cache_stat {
+	uint64_t cache;		/* struct kmem_cache address */
+	uint64_t getpages;
+	uint64_t freepages;
+	uint64_t pages_in;	/* pages allocated */
+	uint64_t pages_out;	/* pages freed */
+	uint64_t live_slabs;	/* at the end of the trace */
+	uint64_t live_pages;
+	char name[ES_NAME_LEN];
+};
+
+struct es_stats *es_stats_new(void);
+void es_stats_free(struct es_stats *s);
+/* es_stats_run() - replay @t into @s (earlier counts are dropped). */
+int es_stats_run(struct es_stats *s, struct es_trace *t);
+/* Return -1 for an unknown @which, @table or @row. */
+int es_stats_total(const struct es_stats *s, uint32_t which,
+		   struct es_count *c);
+size_t es_stats_rows(uint32_t table);	/* 0 for an unknown table */
+int es_stats_row(const struct es_stats *s, uint32_t table, size_t row,
+		 struct es_count *c);
+/* The name of @row of @table ("getpages", "free_all", "3", "other"...). */
+const char *es_stats_key(uint32_t table, size_t row, char *buf, size_t len);
+/* The caches, most pages allocated first; NULL past the end. */
+size_t es_stats_nr_caches(const struct es_stats *s);
+const struct es_cache_stat *es_stats_cache(const struct es_stats *s,
+					   size_t i);
+
 /* ---- Struct pages in a dump --------------------------------------------- */
 
 /*

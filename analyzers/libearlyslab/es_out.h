@@ -63,6 +63,24 @@ const char *caller_text(struct es_out *o, uint64_t addr, char *buf,
 			size_t len, bool with_src);
 
 int es_cmd_export(struct es_out *o, int argc, char **argv);
+
+/* fmt.c: the records of the commands' output, in o's format */
+const char *es_fmt_node(char *b, size_t n, int32_t nid, int32_t req);
+const char *es_source_name(uint32_t source);
+const char *es_run_state(const struct es_run *run);
+/* dump: the header line (text, CSV), then one record per event */
+void es_fmt_event_header(struct es_out *o);
+void es_fmt_event(struct es_out *o, const struct es_event *ev);
+/* a run of ownership as a JSON object */
 void es_emit_run(struct es_out *o, const struct es_run *run);
+void es_fmt_run_text(struct es_out *o, const struct es_run *run);
+#define ES_RUN_CSV_HEADER "pfn,slab_pfn,order,cache,name,node,nid_req,state,alloc_seq,alloc_phase,alloc_path,alloc_caller,free_seq,free_phase,free_path,free_caller\n"
+void es_fmt_run_csv(struct es_out *o, uint64_t pfn, const struct es_run *run);
+/* owners: @verify is NULL, or the state with @pg (NULL if unreadable) */
+void es_fmt_owner_json(struct es_out *o, const struct es_run *r,
+		       const struct es_page *pg, const char *verify);
+void es_fmt_owner_csv(struct es_out *o, const struct es_run *r);
+/* check: one anomaly; returns -1 on a write error */
+int es_fmt_anomaly(struct es_out *o, const struct es_anomaly *a);
 
 #endif /* ES_OUT_H */
