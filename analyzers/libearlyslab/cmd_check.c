@@ -76,8 +76,7 @@ static int cmd_check(struct ctx *c, int argc, char **argv)
 		jkey(&o, "anomalies");
 		jarr_open(&o);
 	} else if (o.csv) {
-		fputs("kind,severity,seq,pfn,cache,name,caller,caller_sym,other_seq,detail\n",
-		      o.f);
+		es_out_puts(&o, "kind,severity,seq,pfn,cache,name,caller,caller_sym,other_seq,detail\n");
 	}
 	errors = es_check(c->t, check_one, &d);
 	if (o.json) {
@@ -88,7 +87,7 @@ static int cmd_check(struct ctx *c, int argc, char **argv)
 		jk_bool(&o, "complete", es_trace_complete(c->t));
 		jmap_close(&o);
 	} else if (!o.csv && errors >= 0) {
-		fprintf(o.f, "%" PRIu64 " error%s, %" PRIu64 " warning%s in %"
+		es_out_printf(&o, "%" PRIu64 " error%s, %" PRIu64 " warning%s in %"
 			PRIu64 " events%s\n", d.shown_err,
 			d.shown_err == 1 ? "" : "s", d.shown_warn,
 			d.shown_warn == 1 ? "" : "s", st.committed,

@@ -20,7 +20,7 @@ static int dump_one(const struct es_event *ev, void *arg)
 
 	es_fmt_event(d->o, ev);
 	d->n++;
-	return ferror(d->o->f) ? -1 : 0;
+	return es_out_error(d->o) ? -1 : 0;
 }
 
 static int dump_opt(struct ctx *c, int id, const char *arg)

@@ -172,28 +172,28 @@ static void group_key_text(struct es_out *o, const struct group *g,
 	for (i = 0; i < ncull; i++) {
 		const struct es_run *r = &g->run;
 
-		fputs(i ? ", " : ": ", o->f);
+		es_out_puts(o, i ? ", " : ": ");
 		switch (cull[i].key) {
 		case K_CACHE:
-			fprintf(o->f, "cache %s (0x%" PRIx64 ")",
+			es_out_printf(o, "cache %s (0x%" PRIx64 ")",
 				r->name[0] ? r->name : "-", r->cache);
 			break;
 		case K_ORDER:
-			fprintf(o->f, "order %u", r->order);
+			es_out_printf(o, "order %u", r->order);
 			break;
 		case K_NODE:
-			fprintf(o->f, "node %d", r->nid);
+			es_out_printf(o, "node %d", r->nid);
 			break;
 		case K_CALLER:
-			fprintf(o->f, "caller %s",
+			es_out_printf(o, "caller %s",
 				caller_text(o, r->alloc_caller, buf,
 					    sizeof(buf), true));
 			break;
 		case K_PHASE:
-			fprintf(o->f, "phase %s", es_phase_name(r->alloc_phase));
+			es_out_printf(o, "phase %s", es_phase_name(r->alloc_phase));
 			break;
 		case K_PATH:
-			fprintf(o->f, "path %s", es_path_name(r->alloc_path));
+			es_out_printf(o, "path %s", es_path_name(r->alloc_path));
 			break;
 		}
 	}
@@ -262,7 +262,7 @@ static void group_csv(struct es_out *o, const struct group *g,
 			break;
 		}
 	}
-	fputc('\n', o->f);
+	es_out_putc(o, '\n');
 }
 
 /* Hold each owner against its struct page in the dump; count mismatches. */
@@ -420,13 +420,12 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 		jarr_close(&o);
 	} else if (o.csv) {
 		if (ncull) {
-			fputs("count,pages", o.f);
+			es_out_puts(&o, "count,pages");
 			for (i = 0; i < (size_t)ncull; i++)
-				fprintf(o.f, ",%s", okey_names[cull[i].key]);
-			fputc('\n', o.f);
+				es_out_printf(&o, ",%s", okey_names[cull[i].key]);
+			es_out_putc(&o, '\n');
 		} else {
-			fputs("pfn,order,pages,cache,name,node,nid_req,alloc_seq,phase,path,early,skipped,caller\n",
-			      o.f);
+			es_out_puts(&o, "pfn,order,pages,cache,name,node,nid_req,alloc_seq,phase,path,early,skipped,caller\n");
 		}
 		for (i = 0; i < n; i++) {
 			if (ncull)
@@ -436,17 +435,17 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 		}
 	} else if (ncull) {
 		for (i = 0; i < n; i++) {
-			fprintf(o.f, "%" PRIu64 " time%s, %" PRIu64 " page%s",
+			es_out_printf(&o, "%" PRIu64 " time%s, %" PRIu64 " page%s",
 				ov.v[i].count, ov.v[i].count == 1 ? "" : "s",
 				ov.v[i].pages, ov.v[i].pages == 1 ? "" : "s");
 			group_key_text(&o, &ov.v[i], cull, ncull);
-			fputc('\n', o.f);
+			es_out_putc(&o, '\n');
 		}
-		fprintf(o.f, "%zu slab%s, %" PRIu64 " page%s still owned\n",
+		es_out_printf(&o, "%zu slab%s, %" PRIu64 " page%s still owned\n",
 			ov.nr, ov.nr == 1 ? "" : "s", pages,
 			pages == 1 ? "" : "s");
 	} else {
-		fprintf(o.f, "%-12s %3s %-6s %-16s %-18s %8s %-8s %-8s %s%s\n",
+		es_out_printf(&o, "%-12s %3s %-6s %-16s %-18s %8s %-8s %-8s %s%s\n",
 			"PFN", "ORD", "NID/RQ", "CACHE", "KMEM_CACHE", "SEQ",
 			"PHASE", "PATH", verify ? "PAGE        " : "", "CALLER");
 		for (i = 0; i < n; i++) {
@@ -458,7 +457,7 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 			if (verify)
 				snprintf(vs, sizeof(vs), "%-12s ",
 					 vstate_names[ov.v[i].v]);
-			fprintf(o.f, "%-12s %3u %-6s %-16s %-18s %8" PRIu64
+			es_out_printf(&o, "%-12s %3u %-6s %-16s %-18s %8" PRIu64
 				" %-8s %-8s %s%s\n", pfn, rr->order,
 				es_fmt_node(node, sizeof(node), rr->nid,
 					  rr->nid_req),
@@ -468,11 +467,11 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 				caller_text(&o, rr->alloc_caller, buf,
 					    sizeof(buf), false));
 		}
-		fprintf(o.f, "%zu slab%s, %" PRIu64 " page%s still owned\n",
+		es_out_printf(&o, "%zu slab%s, %" PRIu64 " page%s still owned\n",
 			ov.nr, ov.nr == 1 ? "" : "s", pages,
 			pages == 1 ? "" : "s");
 		if (verify)
-			fprintf(o.f, "%" PRIu64 " of %zu agree with their struct page in the dump (PG_slab, slab_cache)\n",
+			es_out_printf(&o, "%" PRIu64 " of %zu agree with their struct page in the dump (PG_slab, slab_cache)\n",
 				(uint64_t)ov.nr - bad, ov.nr);
 	}
 	free(ov.v);

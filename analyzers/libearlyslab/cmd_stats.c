@@ -79,9 +79,9 @@ static void text_cnt_table(struct es_out *o, const char *title,
 		if (!c.count)
 			continue;
 		if (!any)
-			fprintf(o->f, "%s\n", title);
+			es_out_printf(o, "%s\n", title);
 		any = true;
-		fprintf(o->f, "  %-16s %10" PRIu64 " %10" PRIu64 "\n",
+		es_out_printf(o, "  %-16s %10" PRIu64 " %10" PRIu64 "\n",
 			es_stats_key(tab, i, b, sizeof(b)), c.count, c.pages);
 	}
 }
@@ -96,7 +96,7 @@ static void text_events(struct es_out *o, const struct es_stats *s,
 		struct es_count c = row(s, tab, i);
 
 		if (c.count)
-			fprintf(o->f, "  %-16s %10" PRIu64 "\n",
+			es_out_printf(o, "  %-16s %10" PRIu64 "\n",
 				es_stats_key(tab, i, b, sizeof(b)), c.count);
 	}
 }
@@ -112,9 +112,9 @@ static void csv_cnt_table(struct es_out *o, const char *group,
 
 		if (!c.count)
 			continue;
-		fprintf(o->f, "%s,", group);
+		es_out_printf(o, "%s,", group);
 		csv_field(o, false, es_stats_key(tab, i, b, sizeof(b)));
-		fprintf(o->f, ",%" PRIu64 ",%" PRIu64 "\n", c.count, c.pages);
+		es_out_printf(o, ",%" PRIu64 ",%" PRIu64 "\n", c.count, c.pages);
 	}
 }
 
@@ -128,7 +128,7 @@ static void csv_events(struct es_out *o, const char *group,
 		struct es_count c = row(s, tab, i);
 
 		if (c.count)
-			fprintf(o->f, "%s,%s,%" PRIu64 ",\n", group,
+			es_out_printf(o, "%s,%s,%" PRIu64 ",\n", group,
 				es_stats_key(tab, i, b, sizeof(b)), c.count);
 	}
 }
@@ -206,7 +206,7 @@ static void stats_csv(struct es_out *o, const struct es_stats *s)
 	const struct es_cache_stat *cs;
 	size_t i;
 
-	fputs("group,key,count,pages\n", o->f);
+	es_out_puts(o, "group,key,count,pages\n");
 	csv_events(o, "events_by_type", s, ES_ST_EVENTS_BY_TYPE, 1);
 	csv_events(o, "events_by_phase", s, ES_ST_EVENTS_BY_PHASE, 0);
 	csv_cnt_table(o, "getpages_by_phase", s, ES_ST_GET_BY_PHASE);
@@ -216,22 +216,22 @@ static void stats_csv(struct es_out *o, const struct es_stats *s)
 	csv_cnt_table(o, "freepages_by_phase", s, ES_ST_FREE_BY_PHASE);
 	csv_cnt_table(o, "freepages_by_path", s, ES_ST_FREE_BY_PATH);
 	for (i = 0; (cs = es_stats_cache(s, i)); i++) {
-		fputs("cache_getpages,", o->f);
+		es_out_puts(o, "cache_getpages,");
 		csv_field(o, false, cs->name);
-		fprintf(o->f, ",%" PRIu64 ",%" PRIu64 "\n", cs->getpages,
+		es_out_printf(o, ",%" PRIu64 ",%" PRIu64 "\n", cs->getpages,
 			cs->pages_in);
-		fputs("cache_freepages,", o->f);
+		es_out_puts(o, "cache_freepages,");
 		csv_field(o, false, cs->name);
-		fprintf(o->f, ",%" PRIu64 ",%" PRIu64 "\n", cs->freepages,
+		es_out_printf(o, ",%" PRIu64 ",%" PRIu64 "\n", cs->freepages,
 			cs->pages_out);
-		fputs("cache_live,", o->f);
+		es_out_puts(o, "cache_live,");
 		csv_field(o, false, cs->name);
-		fprintf(o->f, ",%" PRIu64 ",%" PRIu64 "\n", cs->live_slabs,
+		es_out_printf(o, ",%" PRIu64 ",%" PRIu64 "\n", cs->live_slabs,
 			cs->live_pages);
 	}
-	fprintf(o->f, "live,all,%" PRIu64 ",%" PRIu64 "\n",
+	es_out_printf(o, "live,all,%" PRIu64 ",%" PRIu64 "\n",
 		total(s, ES_SS_LIVE).count, total(s, ES_SS_LIVE).pages);
-	fprintf(o->f, "live,early,%" PRIu64 ",%" PRIu64 "\n",
+	es_out_printf(o, "live,early,%" PRIu64 ",%" PRIu64 "\n",
 		total(s, ES_SS_LIVE_EARLY).count,
 		total(s, ES_SS_LIVE_EARLY).pages);
 }
@@ -247,41 +247,41 @@ static void stats_text(struct es_out *o, const struct es_stats *s)
 	const struct es_cache_stat *cs;
 	size_t i;
 
-	fprintf(o->f, "events: %" PRIu64 "\n", total(s, ES_SS_EVENTS).count);
+	es_out_printf(o, "events: %" PRIu64 "\n", total(s, ES_SS_EVENTS).count);
 	text_events(o, s, ES_ST_EVENTS_BY_TYPE, 1);
-	fprintf(o->f, "events by phase:\n");
+	es_out_printf(o, "events by phase:\n");
 	text_events(o, s, ES_ST_EVENTS_BY_PHASE, 0);
-	fprintf(o->f, "getpages: %" PRIu64 " (%" PRIu64 " pages)    %10s %10s\n",
+	es_out_printf(o, "getpages: %" PRIu64 " (%" PRIu64 " pages)    %10s %10s\n",
 		get.count, get.pages, "count", "pages");
 	text_cnt_table(o, " by phase:", s, ES_ST_GET_BY_PHASE);
 	text_cnt_table(o, " by path:", s, ES_ST_GET_BY_PATH);
 	text_cnt_table(o, " by order:", s, ES_ST_GET_BY_ORDER);
 	text_cnt_table(o, " by node:", s, ES_ST_GET_BY_NODE);
 	if (mismatch)
-		fprintf(o->f, " node mismatches: %" PRIu64 "\n", mismatch);
-	fprintf(o->f, "freepages: %" PRIu64 " (%" PRIu64 " pages)\n",
+		es_out_printf(o, " node mismatches: %" PRIu64 "\n", mismatch);
+	es_out_printf(o, "freepages: %" PRIu64 " (%" PRIu64 " pages)\n",
 		freed.count, freed.pages);
 	text_cnt_table(o, " by phase:", s, ES_ST_FREE_BY_PHASE);
 	text_cnt_table(o, " by path:", s, ES_ST_FREE_BY_PATH);
-	fprintf(o->f, "skip: %" PRIu64 " (%" PRIu64 " pages)\n", skip.count,
+	es_out_printf(o, "skip: %" PRIu64 " (%" PRIu64 " pages)\n", skip.count,
 		skip.pages);
 	if (large.count)
-		fprintf(o->f, "large: %" PRIu64 " (%" PRIu64 " bytes, %" PRIu64
+		es_out_printf(o, "large: %" PRIu64 " (%" PRIu64 " bytes, %" PRIu64
 			" refused)\n", large.count, large.pages,
 			row(s, ES_ST_LARGE_BY_PATH, EST_PATH_REFUSED).count);
-	fprintf(o->f, "live at end: %" PRIu64 " slabs, %" PRIu64
+	es_out_printf(o, "live at end: %" PRIu64 " slabs, %" PRIu64
 		" pages (%" PRIu64 " early, %" PRIu64 " skipped)\n",
 		live.count, live.pages, total(s, ES_SS_LIVE_EARLY).pages,
 		total(s, ES_SS_SKIPPED_LIVE).pages);
 	if (es_stats_nr_caches(s))
-		fprintf(o->f, "%-16s %-18s %8s %8s %8s %8s %8s\n", "CACHE",
+		es_out_printf(o, "%-16s %-18s %8s %8s %8s %8s %8s\n", "CACHE",
 			"KMEM_CACHE", "GETPAGES", "FREEPGS", "PG_IN", "PG_OUT",
 			"PG_LIVE");
 	for (i = 0; (cs = es_stats_cache(s, i)); i++) {
 		char kc[24];
 
 		snprintf(kc, sizeof(kc), "0x%" PRIx64, cs->cache);
-		fprintf(o->f, "%-16s %-18s %8" PRIu64 " %8" PRIu64 " %8"
+		es_out_printf(o, "%-16s %-18s %8" PRIu64 " %8" PRIu64 " %8"
 			PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
 			cs->name[0] ? cs->name : "-", kc, cs->getpages,
 			cs->freepages, cs->pages_in, cs->pages_out,

@@ -57,8 +57,8 @@ static int cmd_status(struct ctx *c, int argc, char **argv)
 		jk_u64(&o, "last_ts", st.last_ts);
 		jmap_close(&o);
 	} else if (o.csv) {
-		fprintf(o.f, "field,value\n");
-		fprintf(o.f, "magic,0x%" PRIx64 "\nversion,%u\nheader_size,%u\n"
+		es_out_printf(&o, "field,value\n");
+		es_out_printf(&o, "magic,0x%" PRIx64 "\nversion,%u\nheader_size,%u\n"
 			"record_size,%u\nflags,0x%x\ncapacity,%u\nhead,%" PRIu64
 			"\nlost,%" PRIu64 "\nphase,%s\nlast_phase,%s\nslots,%"
 			PRIu64 "\ncommitted,%" PRIu64 "\ntorn,%" PRIu64
@@ -68,43 +68,43 @@ static int cmd_status(struct ctx *c, int argc, char **argv)
 			es_phase_name(st.phase), es_phase_name(st.last_phase),
 			st.slots, st.committed, st.torn, st.pending, st.bad);
 		for (i = 1; i < EST_EV_MAX; i++)
-			fprintf(o.f, "%s,%" PRIu64 "\n", es_type_name(i),
+			es_out_printf(&o, "%s,%" PRIu64 "\n", es_type_name(i),
 				st.by_type[i]);
 	} else {
-		fprintf(o.f, "file          %s (%s)\n", c->t->name,
+		es_out_printf(&o, "file          %s (%s)\n", c->t->name,
 			es_source_name(st.source));
 		if (st.source == ES_SRC_KCORE)
-			fprintf(o.f, "address       virt 0x%" PRIx64 "\n",
+			es_out_printf(&o, "address       virt 0x%" PRIx64 "\n",
 				st.buffer_addr);
 		else if (st.source == ES_SRC_CORE && c->t->vmlinux)
-			fprintf(o.f, "address       phys 0x%" PRIx64
+			es_out_printf(&o, "address       phys 0x%" PRIx64
 				" (phys_base 0x%" PRIx64 ")\n",
 				st.buffer_addr, st.phys_base);
 		else if (st.source == ES_SRC_CORE)
-			fprintf(o.f, "address       phys 0x%" PRIx64
+			es_out_printf(&o, "address       phys 0x%" PRIx64
 				" (found by its header)\n", st.buffer_addr);
-		fprintf(o.f, "magic         0x%016" PRIx64 " (%s)\n", st.magic,
+		es_out_printf(&o, "magic         0x%016" PRIx64 " (%s)\n", st.magic,
 			st.magic == EST_MAGIC ? "ok" : "bad");
-		fprintf(o.f, "version       %u\n", st.version);
-		fprintf(o.f, "sizes         header %u, record %u\n",
+		es_out_printf(&o, "version       %u\n", st.version);
+		es_out_printf(&o, "sizes         header %u, record %u\n",
 			st.header_size, st.record_size);
-		fprintf(o.f, "capacity      %u records%s\n", st.capacity,
+		es_out_printf(&o, "capacity      %u records%s\n", st.capacity,
 			st.flags & EST_F_KEEP_OLDEST ? " (keep-oldest)" : "");
-		fprintf(o.f, "head          %" PRIu64 "\n", st.head);
-		fprintf(o.f, "lost          %" PRIu64 "\n", st.lost);
-		fprintf(o.f, "phase         %s (last reached: %s)\n",
+		es_out_printf(&o, "head          %" PRIu64 "\n", st.head);
+		es_out_printf(&o, "lost          %" PRIu64 "\n", st.lost);
+		es_out_printf(&o, "phase         %s (last reached: %s)\n",
 			es_phase_name(st.phase), es_phase_name(st.last_phase));
-		fprintf(o.f, "slots         %" PRIu64 ": %" PRIu64
+		es_out_printf(&o, "slots         %" PRIu64 ": %" PRIu64
 			" committed, %" PRIu64 " torn, %" PRIu64
 			" pending, %" PRIu64 " bad\n", st.slots,
 			st.committed, st.torn, st.pending, st.bad);
-		fprintf(o.f, "events       ");
+		es_out_printf(&o, "events       ");
 		for (i = 1; i < EST_EV_MAX; i++)
-			fprintf(o.f, " %s %" PRIu64 "%s", es_type_name(i),
+			es_out_printf(&o, " %s %" PRIu64 "%s", es_type_name(i),
 				st.by_type[i], i + 1 < EST_EV_MAX ? "," : "");
 		if (st.by_type[0])
-			fprintf(o.f, ", other %" PRIu64, st.by_type[0]);
-		fputc('\n', o.f);
+			es_out_printf(&o, ", other %" PRIu64, st.by_type[0]);
+		es_out_putc(&o, '\n');
 	}
 	return es_cmd_close_out(c, &o, 0);
 }

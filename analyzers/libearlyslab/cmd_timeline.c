@@ -35,12 +35,12 @@ static int timeline_pfn(uint64_t pfn, const struct es_run *runs, size_t n,
 		for (i = 0; i < n; i++)
 			es_fmt_run_csv(o, pfn, &runs[i]);
 	} else {
-		fprintf(o->f, "pfn 0x%" PRIx64 ": %zu run%s\n", pfn, n,
+		es_out_printf(o, "pfn 0x%" PRIx64 ": %zu run%s\n", pfn, n,
 			n == 1 ? "" : "s");
 		for (i = 0; i < n; i++)
 			es_fmt_run_text(o, &runs[i]);
 	}
-	return ferror(o->f) ? -1 : 0;
+	return es_out_error(o) ? -1 : 0;
 }
 
 static int timeline_opt(struct ctx *c, int id, const char *arg)
@@ -88,14 +88,14 @@ static int cmd_timeline(struct ctx *c, int argc, char **argv)
 		jkey(&o, "pfns");
 		jarr_open(&o);
 	} else if (o.csv) {
-		fputs(ES_RUN_CSV_HEADER, o.f);
+		es_out_puts(&o, ES_RUN_CSV_HEADER);
 	}
 	r = es_timeline(c->t, sel, timeline_pfn, &d);
 	if (o.json) {
 		jarr_close(&o);
 		jmap_close(&o);
 	} else if (!o.csv && !r && !d.npfn) {
-		fprintf(o.f, "no page frame of the trace matches\n");
+		es_out_printf(&o, "no page frame of the trace matches\n");
 	}
 	if (r < 0 && c->t->err[0] && strstr(c->t->err, "memory"))
 		r = fail_trace(c);

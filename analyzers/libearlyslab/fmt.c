@@ -79,7 +79,7 @@ static void emit_event_csv(struct es_out *o, const struct es_event *ev)
 	csv_u64(o, false, ev->seq);
 	if (ev->status != ES_SLOT_OK) {
 		csv_field(o, true, es_slot_name(ev->status));
-		fputs(",,,,,,,,,,,,,,,\n", o->f);
+		es_out_puts(o, ",,,,,,,,,,,,,,,\n");
 		return;
 	}
 	csv_field(o, true, "ok");
@@ -99,7 +99,7 @@ static void emit_event_csv(struct es_out *o, const struct es_event *ev)
 		  es_format_caller(o->t, ev->caller, buf, sizeof(buf)) : "");
 	csv_u64(o, true, ev->ts);
 	csv_u64(o, true, ev->arg);
-	fputc('\n', o->f);
+	es_out_putc(o, '\n');
 }
 
 static void emit_event_text(struct es_out *o, const struct es_event *ev)
@@ -108,7 +108,7 @@ static void emit_event_text(struct es_out *o, const struct es_event *ev)
 	const char *path;
 
 	if (ev->status != ES_SLOT_OK) {
-		fprintf(o->f, "%8" PRIu64 "  (%s slot: %s)\n", ev->seq,
+		es_out_printf(o, "%8" PRIu64 "  (%s slot: %s)\n", ev->seq,
 			es_slot_name(ev->status),
 			ev->status == ES_SLOT_TORN ? "writer interrupted" :
 			ev->status == ES_SLOT_PENDING ? "reserved, not written" :
@@ -162,7 +162,7 @@ static void emit_event_text(struct es_out *o, const struct es_event *ev)
 		strcpy(node, "-");
 	else
 		es_fmt_node(node, sizeof(node), ev->nid, ev->nid_req);
-	fprintf(o->f, "%8" PRIu64 " %3u %-8s %-10s %-12s %3s %-8s %-6s %-16s %s%s%s\n",
+	es_out_printf(o, "%8" PRIu64 " %3u %-8s %-10s %-12s %3s %-8s %-6s %-16s %s%s%s\n",
 		ev->seq, ev->cpu, es_phase_name(ev->phase),
 		es_type_name(ev->type), pfn, ord, path, node,
 		ev->name[0] ? ev->name : "-",
@@ -184,9 +184,9 @@ void es_fmt_event(struct es_out *o, const struct es_event *ev)
 void es_fmt_event_header(struct es_out *o)
 {
 	if (o->csv)
-		fprintf(o->f, "seq,status,type,phase,order,path,nid_req,nid,cpu,flags,pfn,cache,name,caller,caller_sym,ts,arg\n");
+		es_out_printf(o, "seq,status,type,phase,order,path,nid_req,nid,cpu,flags,pfn,cache,name,caller,caller_sym,ts,arg\n");
 	else if (!o->json)
-		fprintf(o->f, "%8s %3s %-8s %-10s %-12s %3s %-8s %-6s %-16s %s\n",
+		es_out_printf(o, "%8s %3s %-8s %-10s %-12s %3s %-8s %-6s %-16s %s\n",
 			"SEQ", "CPU", "PHASE", "EVENT", "PFN", "ORD", "PATH",
 			"NID/RQ", "CACHE", "CALLER");
 }
@@ -247,22 +247,22 @@ void es_fmt_run_text(struct es_out *o, const struct es_run *run)
 	else
 		snprintf(b, sizeof(b), "%" PRIu64, run->free_seq);
 	snprintf(seqs, sizeof(seqs), "%s-%s", a, b);
-	fprintf(o->f, "  seq %-15s %-16s order %u pfn 0x%" PRIx64 " node %s",
+	es_out_printf(o, "  seq %-15s %-16s order %u pfn 0x%" PRIx64 " node %s",
 		seqs, run->name[0] ? run->name : "-", run->order, run->pfn,
 		es_fmt_node(node, sizeof(node), run->nid, run->nid_req));
 	if (run->alloc_seq != ES_NO_SEQ)
-		fprintf(o->f, "  got %s/%s%s by %s", es_phase_name(run->alloc_phase),
+		es_out_printf(o, "  got %s/%s%s by %s", es_phase_name(run->alloc_phase),
 			es_path_name(run->alloc_path),
 			run->flags & ES_RUN_SKIPPED ? " skipped" : "",
 			caller_text(o, run->alloc_caller, ca, sizeof(ca), false));
 	if (run->free_seq != ES_NO_SEQ)
-		fprintf(o->f, "  freed %s/%s by %s",
+		es_out_printf(o, "  freed %s/%s by %s",
 			es_phase_name(run->free_phase),
 			es_path_name(run->free_path),
 			caller_text(o, run->free_caller, cf, sizeof(cf), false));
 	else
-		fprintf(o->f, "  %s", es_run_state(run));
-	fputc('\n', o->f);
+		es_out_printf(o, "  %s", es_run_state(run));
+	es_out_putc(o, '\n');
 }
 
 void es_fmt_run_csv(struct es_out *o, uint64_t pfn, const struct es_run *run)
@@ -286,7 +286,7 @@ void es_fmt_run_csv(struct es_out *o, uint64_t pfn, const struct es_run *run)
 	csv_field(o, true, es_format_caller(o->t, run->alloc_caller, buf,
 					    sizeof(buf)));
 	if (run->free_seq == ES_NO_SEQ) {
-		fputs(",,,,", o->f);
+		es_out_puts(o, ",,,,");
 	} else {
 		csv_u64(o, true, run->free_seq);
 		csv_field(o, true, es_phase_name(run->free_phase));
@@ -294,7 +294,7 @@ void es_fmt_run_csv(struct es_out *o, uint64_t pfn, const struct es_run *run)
 		csv_field(o, true, es_format_caller(o->t, run->free_caller,
 						    buf, sizeof(buf)));
 	}
-	fputc('\n', o->f);
+	es_out_putc(o, '\n');
 }
 
 void es_fmt_owner_csv(struct es_out *o, const struct es_run *r)
@@ -315,7 +315,7 @@ void es_fmt_owner_csv(struct es_out *o, const struct es_run *r)
 	csv_u64(o, true, !!(r->flags & ES_RUN_SKIPPED));
 	csv_field(o, true, es_format_caller(o->t, r->alloc_caller, buf,
 					    sizeof(buf)));
-	fputc('\n', o->f);
+	es_out_putc(o, '\n');
 }
 
 void es_fmt_owner_json(struct es_out *o, const struct es_run *r,
@@ -396,7 +396,7 @@ int es_fmt_anomaly(struct es_out *o, const struct es_anomaly *a)
 		else
 			csv_u64(o, true, a->other_seq);
 		csv_field(o, true, a->detail);
-		fputc('\n', o->f);
+		es_out_putc(o, '\n');
 	} else {
 		if (a->seq == ES_NO_SEQ)
 			strcpy(seq, "-");
@@ -406,17 +406,17 @@ int es_fmt_anomaly(struct es_out *o, const struct es_anomaly *a)
 			strcpy(pfn, "-");
 		else
 			snprintf(pfn, sizeof(pfn), "0x%" PRIx64, a->pfn);
-		fprintf(o->f, "%-7s %-16s seq %-8s pfn %-10s", 
+		es_out_printf(o, "%-7s %-16s seq %-8s pfn %-10s", 
 			es_severity_name(a->severity), es_kind_name(a->kind),
 			seq, pfn);
 		if (a->cache || a->name[0])
-			fprintf(o->f, " %s (0x%" PRIx64 ")",
+			es_out_printf(o, " %s (0x%" PRIx64 ")",
 				a->name[0] ? a->name : "-", a->cache);
 		if (a->caller)
-			fprintf(o->f, " by %s",
+			es_out_printf(o, " by %s",
 				caller_text(o, a->caller, buf, sizeof(buf),
 					    true));
-		fprintf(o->f, ": %s\n", a->detail);
+		es_out_printf(o, ": %s\n", a->detail);
 	}
-	return ferror(o->f) ? -1 : 0;
+	return es_out_error(o) ? -1 : 0;
 }
