@@ -36,35 +36,57 @@ static const struct option common_longopts[] = {
 #define NR_COMMON	(sizeof(common_longopts) / sizeof(common_longopts[0]))
 #define COMMON_SHORTOPTS	"+:jph"
 
+static int vfail(struct ctx *c, int code, const char *fmt, va_list ap)
+{
+	fprintf(c->err, "earlyslab: %s: ", c->cmd);
+	vfprintf(c->err, fmt, ap);
+	fputc('\n', c->err);
+	if (!c->code)
+		c->code = code;
+	return 2;
+}
+
 int es_cmd_fail(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
+	int r;
 
-	fprintf(c->err, "earlyslab: %s: ", c->cmd);
 	va_start(ap, fmt);
-	vfprintf(c->err, fmt, ap);
+	r = vfail(c, ES_ERR_USAGE, fmt, ap);
 	va_end(ap);
-	fputc('\n', c->err);
-	return 2;
+	return r;
+}
+
+int es_cmd_fail_code(struct ctx *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vfail(c, code, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 int es_cmd_fail_trace(struct ctx *c)
 {
 	fprintf(c->err, "earlyslab: %s\n", es_error(c->t));
+	if (!c->code)
+		c->code = es_error_code(c->t);
 	return 2;
 }
 
 int es_cmd_open_out(struct ctx *c, struct es_out *o)
 {
 	if (es_out_open(o, c->t, c->out, c->err, c->json, c->pretty, c->csv))
-		return fail(c, "out of memory");
+		return fail_code(c, ES_ERR_NOMEM, "out of memory");
 	return 0;
 }
 
 int es_cmd_close_out(struct ctx *c, struct es_out *o, int ret)
 {
 	if (es_out_close(o) && !ret)
-		return fail(c, "write error");
+		return fail_code(c, ES_ERR_IO, "write error");
 	return ret;
 }
 
@@ -92,7 +114,7 @@ int es_cmd_parse_names(struct ctx *c, const char *what, const char *list,
 	int v;
 
 	if (!dup)
-		return fail(c, "out of memory");
+		return fail_code(c, ES_ERR_NOMEM, "out of memory");
 	for (tok = strtok_r(dup, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		v = lookup(tok);
@@ -138,7 +160,7 @@ static int parse_opts(struct ctx *c, const struct es_cmd *cmd, int argc,
 		n++;
 	lo = calloc(NR_COMMON + n + 1, sizeof(*lo));
 	if (!lo)
-		return fail(c, "out of memory");
+		return fail_code(c, ES_ERR_NOMEM, "out of memory");
 	for (i = 0; i < NR_COMMON; i++)
 		lo[i] = common_longopts[i];
 	for (i = 0; i < n; i++)
@@ -210,7 +232,7 @@ static int run_cmd(struct ctx *c, const struct es_cmd *cmd, int argc,
 	if (cmd->opts_size) {
 		c->opts = calloc(1, cmd->opts_size);
 		if (!c->opts)
-			return fail(c, "out of memory");
+			return fail_code(c, ES_ERR_NOMEM, "out of memory");
 	}
 	r = parse_opts(c, cmd, argc, argv, &first);
 	if (r == 1)
@@ -225,8 +247,8 @@ static int run_cmd(struct ctx *c, const struct es_cmd *cmd, int argc,
 	return r;
 }
 
-int es_command(struct es_trace *t, int argc, char *const argv[],
-	       unsigned int out_flags, FILE *out, FILE *err)
+static int dispatch(struct es_trace *t, int argc, char *const argv[],
+		    unsigned int out_flags, FILE *out, FILE *err, int *code)
 {
 	const struct es_cmd *cmd = NULL;
 	struct ctx c;
@@ -241,6 +263,7 @@ int es_command(struct es_trace *t, int argc, char *const argv[],
 	c.json = out_flags & (ES_OUT_JSON | ES_OUT_PRETTY);
 	c.pretty = out_flags & ES_OUT_PRETTY;
 	c.csv = out_flags & ES_OUT_CSV;
+	*code = ES_ERR_USAGE;
 	if (argc < 1 || !argv || !argv[0]) {
 		fprintf(c.err, "earlyslab: no command (status, dump, timeline, owners, check, stats, export)\n");
 		return 2;
@@ -265,6 +288,7 @@ int es_command(struct es_trace *t, int argc, char *const argv[],
 			argv[0]);
 		return 2;
 	}
+	*code = ES_ERR_NOMEM;
 	if (!t) {
 		fprintf(c.err, "earlyslab: out of memory\n");
 		return 2;
@@ -283,6 +307,68 @@ int es_command(struct es_trace *t, int argc, char *const argv[],
 	ret = run_cmd(&c, cmd, argc, av);
 	free(av);
 	fflush(c.out);
+	*code = c.code ? c.code : ES_ERR_USAGE;
+	return ret;
+}
+
+/* -j, --json, -p or --pretty, before the command or among its options */
+static unsigned int json_flags(int argc, char *const argv[],
+			       unsigned int out_flags)
+{
+	int i;
+
+	for (i = 1; i < argc && argv && argv[i]; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			out_flags |= ES_OUT_JSON;
+		else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			out_flags |= ES_OUT_JSON | ES_OUT_PRETTY;
+	}
+	return out_flags & (ES_OUT_JSON | ES_OUT_PRETTY);
+}
+
+/*
+ * Under JSON output, an error is JSON too (bpftool's way): the one line
+ * the command would print goes to the output as {"error": ..., "code": ...}
+ * and nothing to the error stream; the exit code stays 2. Either way the
+ * trace's es_error() and es_error_code() then tell what went wrong.
+ */
+int es_command(struct es_trace *t, int argc, char *const argv[],
+	       unsigned int out_flags, FILE *out, FILE *err)
+{
+	unsigned int jf = json_flags(argc, argv, out_flags);
+	FILE *cap, *eout = err ? err : stderr;
+	char *ebuf = NULL, *msg, *nl;
+	size_t elen = 0;
+	int ret, code;
+
+	cap = open_memstream(&ebuf, &elen);
+	ret = dispatch(t, argc, argv, out_flags, out, cap ? cap : eout,
+		       &code);
+	if (!cap)
+		return ret;
+	fclose(cap);
+	if (ret == 2 && elen) {
+		msg = ebuf;
+		if (!strncmp(msg, "earlyslab: ", 11))
+			msg += 11;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		/* a command that printed the trace's error itself */
+		if (code == ES_ERR_USAGE && t && t->err[0] &&
+		    !strcmp(msg, t->err))
+			code = es_error_code(t);
+		if (t)
+			es_set_error_code(t, code, "%s", msg);
+		/* stdout refusing the JSON (a write error): say it anyway */
+		if (!jf || es_error_json(out ? out : stdout, msg, code, jf))
+			fprintf(eout, "earlyslab: %s\n", msg);
+	} else if (elen) {
+		fwrite(ebuf, 1, elen, eout);
+	}
+	free(ebuf);
 	return ret;
 }
 

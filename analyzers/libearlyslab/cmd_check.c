@@ -96,7 +96,7 @@ static int cmd_check(struct ctx *c, int argc, char **argv)
 	}
 	if (errors < 0) {
 		es_cmd_close_out(c, &o, 2);
-		return c->t->err[0] ? fail_trace(c) : fail(c, "write error");
+		return c->t->err[0] ? fail_trace(c) : fail_code(c, ES_ERR_IO, "write error");
 	}
 	return es_cmd_close_out(c, &o, d.shown_err ? 1 : 0);
 }

@@ -70,7 +70,7 @@ static int cmd_dump(struct ctx *c, int argc, char **argv)
 	r = es_foreach_event(c->t, c->opts, dump_one, &d);
 	if (o.json)
 		jarr_close(&o);
-	r = es_cmd_close_out(c, &o, r ? fail(c, "write error") : 0);
+	r = es_cmd_close_out(c, &o, r ? fail_code(c, ES_ERR_IO, "write error") : 0);
 	return r;
 }
 

@@ -108,7 +108,7 @@ static int parse_keys(struct ctx *c, const char *opt, const char *list,
 	int k;
 
 	if (!dup)
-		return fail(c, "out of memory");
+		return fail_code(c, ES_ERR_NOMEM, "out of memory");
 	*n = 0;
 	for (tok = strtok_r(dup, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -344,12 +344,12 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 	if (!es_loaded(c->t))
 		return fail_trace(c);
 	if (verify && (!c->t->core || !c->t->vmlinux))
-		return fail(c, "--verify needs --core and --vmlinux (struct pages are read from the dump)");
+		return fail_code(c, ES_ERR_NEEDS, "--verify needs --core and --vmlinux (struct pages are read from the dump)");
 	r = es_owners(c->t, owners_collect, &ov);
 	if (r) {
 		free(ov.v);
 		return r < 0 && c->t->err[0] ? fail_trace(c) :
-					       fail(c, "out of memory");
+					       fail_code(c, ES_ERR_NOMEM, "out of memory");
 	}
 	/* --cache */
 	for (i = j = 0; i < ov.nr; i++)

@@ -301,7 +301,7 @@ static int cmd_stats(struct ctx *c, int argc, char **argv)
 		return fail_trace(c);
 	s = es_stats_new();
 	if (!s)
-		return fail(c, "out of memory");
+		return fail_code(c, ES_ERR_NOMEM, "out of memory");
 	if (es_stats_run(s, c->t)) {
 		es_stats_free(s);
 		return fail_trace(c);

@@ -100,7 +100,7 @@ static int cmd_timeline(struct ctx *c, int argc, char **argv)
 	if (r < 0 && c->t->err[0] && strstr(c->t->err, "memory"))
 		r = fail_trace(c);
 	else if (r)
-		r = fail(c, "write error");
+		r = fail_code(c, ES_ERR_IO, "write error");
 	return es_cmd_close_out(c, &o, r);
 }
 

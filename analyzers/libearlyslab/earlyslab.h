@@ -90,6 +90,37 @@ int es_load_memory(struct es_trace *t, const void *buf, size_t len,
 /* The last error: one line without the program name, never NULL. */
 const char *es_error(const struct es_trace *t);
 
+/*
+ * What kind of error it was, for callers that act on it (never match the
+ * text: it may change). es_command() errors have one too: under
+ * ES_OUT_JSON they are printed as {"error": "...", "code": "<name>"}.
+ */
+enum es_errcode {
+	ES_ERR_NONE = 0,	/* "none" */
+	ES_ERR_USAGE = 1,	/* "usage": bad command, option or argument */
+	ES_ERR_INPUT = 2,	/* "input": a file is not a usable trace, core
+				 * or vmlinux (format, truncated, corrupt) */
+	ES_ERR_IO = 3,		/* "io": a file cannot be opened, read or
+				 * written (the message carries strerror) */
+	ES_ERR_NOMEM = 4,	/* "nomem": out of memory */
+	ES_ERR_NOT_FOUND = 5,	/* "not_found": no trace in the input */
+	ES_ERR_MISMATCH = 6,	/* "mismatch": vmlinux and dump from two builds */
+	ES_ERR_NEEDS = 7,	/* "needs": the command needs an input that was
+				 * not given (--verify without --core/--vmlinux) */
+	ES_ERR_MAX
+};
+
+/* The code of es_error(); ES_ERR_NONE if there was none. */
+int es_error_code(const struct es_trace *t);
+/* "usage", "input", ...; "unknown" for a code out of range. */
+const char *es_errcode_name(int code);
+/*
+ * es_error_json() - write {"error": @msg, "code": "<name>"} and a newline
+ * to @f (indented with ES_OUT_PRETTY in @out_flags), as the commands do
+ * under ES_OUT_JSON. Returns -1 on a write error.
+ */
+int es_error_json(FILE *f, const char *msg, int code, unsigned int out_flags);
+
 /* ---- Header and slots --------------------------------------------------- */
 
 #define ES_NR_TYPES	16	/* by_type[] index: enum est_event, 0 = other */

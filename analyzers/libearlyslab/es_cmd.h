@@ -22,6 +22,7 @@ struct ctx {
 	const char *cmd;
 	bool json, pretty, csv;
 	void *opts;		/* the command's options, es_cmd.opts_size */
+	int code;		/* enum es_errcode of the error printed */
 };
 
 /* Option ids above the characters; unique across the commands. */
@@ -50,14 +51,18 @@ extern const struct es_cmd es_cmdtab_status, es_cmdtab_dump,
 	es_cmdtab_timeline, es_cmdtab_owners, es_cmdtab_check,
 	es_cmdtab_stats, es_cmdtab_export;
 
-/* One line on the error stream, exit code 2. */
+/* One line on the error stream, exit code 2: a usage error. */
 int es_cmd_fail(struct ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* The trace's own error (es_error()), exit code 2. */
+/* The same with another enum es_errcode. */
+int es_cmd_fail_code(struct ctx *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The trace's own error (es_error(), es_error_code()), exit code 2. */
 int es_cmd_fail_trace(struct ctx *c);
 void es_cmd_usage(FILE *f, const char *cmd);
 
 #define fail(c, ...)		es_cmd_fail((c), __VA_ARGS__)
+#define fail_code(c, code, ...)	es_cmd_fail_code((c), (code), __VA_ARGS__)
 #define fail_trace(c)		es_cmd_fail_trace(c)
 #define usage_of(f, cmd)	es_cmd_usage((f), (cmd))
 

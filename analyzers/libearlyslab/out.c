@@ -337,3 +337,17 @@ void csv_int(struct es_out *o, bool sep, long long v)
 
 	csv_num(o, sep, b + sizeof(b), fmt_int(b + sizeof(b), v));
 }
+
+int es_error_json(FILE *f, const char *msg, int code, unsigned int out_flags)
+{
+	struct es_out o;
+
+	if (es_out_open(&o, NULL, f, NULL, true, out_flags & ES_OUT_PRETTY,
+			false))
+		return -1;
+	jmap_open(&o);
+	jk_str(&o, "error", msg);
+	jk_str(&o, "code", es_errcode_name(code));
+	jmap_close(&o);
+	return es_out_close(&o);
+}

@@ -199,7 +199,7 @@ static void test_bad_inputs(void **state)
 	(void)state;
 	run("--raw", path("empty"), "status", NULL);
 	bad("empty: empty file");
-	run("--raw", path("badmagic.bin"), "status", "--json", NULL);
+	run("--raw", path("badmagic.bin"), "status", NULL);
 	bad("badmagic.bin: bad magic 0x0123456789abcdef (not an early_slab_trace buffer)");
 	run("--raw", path("zeros.bin"), "dump", NULL);
 	bad("bad magic 0x0000000000000000");
@@ -440,6 +440,49 @@ static void test_write_error(void **state)
 	stdout_to = NULL;
 }
 
+/* Under -j/-p errors are JSON on stdout with a stable code, exit 2. */
+static void json_error(const char *code)
+{
+	yajl_val v;
+
+	if (res.rc != 2 || res.err[0])
+		fail_msg("want exit 2 and no stderr; got exit %d, stderr '%s'",
+			 res.rc, res.err);
+	v = json();
+	assert_true(YAJL_IS_OBJECT(v));
+	assert_true(YAJL_IS_STRING(get(v, "error")));
+	assert_string_equal(YAJL_GET_STRING(get(v, "code")), code);
+	yajl_tree_free(v);
+}
+
+static void test_json_errors(void **state)
+{
+	(void)state;
+	run("--raw", path("nosuch"), "-j", "status", NULL);
+	json_error("io");
+	assert_non_null(strstr(res.out, "nosuch: No such file or directory"));
+	run("-j", "--raw", path("badmagic.bin"), "status", NULL);
+	json_error("input");
+	run("--raw", path("truncated.bin"), "status", "--json", NULL);
+	json_error("input");
+	run("-p", "status", NULL);
+	json_error("usage");
+	run("--raw", path("clean.bin"), "-j", "frobnicate", NULL);
+	json_error("usage");
+	run("--raw", path("clean.bin"), "dump", "--pfn", "zz", "-j", NULL);
+	json_error("usage");
+	run("--raw", path("clean.bin"), "dump", "--frob", "--json", NULL);
+	json_error("usage");
+	run("--raw", path("clean.bin"), "-j", "owners", "--verify", NULL);
+	json_error("needs");
+	run("--raw", path("clean.bin"), "-j", "export", "--format", "svg",
+	    NULL);
+	json_error("usage");
+	/* without -j, the same error is the one text line */
+	run("--raw", path("clean.bin"), "owners", "--verify", NULL);
+	bad("owners: --verify needs --core and --vmlinux");
+}
+
 static void test_help(void **state)
 {
 	(void)state;
@@ -464,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_big_output),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_help),
 	};
 
