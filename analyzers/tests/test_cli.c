@@ -332,8 +332,24 @@ static void test_check_exit(void **state)
 						"caller_sym")),
 			    "fake_window_free+0x4/0xf");
 	yajl_tree_free(v);
+	/* --kind chooses what is shown; the exit status is the trace's */
 	run("--raw", path("window.bin"), "check", "--kind", "node_mismatch",
 	    NULL);
+	good(1);
+	assert_non_null(strstr(res.out, "0 errors, 0 warnings in 18 events; 1 error of other kinds not shown\n"));
+	run("--raw", path("window.bin"), "-j", "check", "--kind",
+	    "node_mismatch", NULL);
+	good(1);
+	v = json();
+	assert_int_equal(get(v, "anomalies")->u.array.len, 0);
+	assert_int_equal(YAJL_GET_INTEGER(get(v, "errors")), 0);
+	assert_int_equal(YAJL_GET_INTEGER(get(v, "trace_errors")), 1);
+	yajl_tree_free(v);
+	run("--raw", path("window.bin"), "check", "--kind", "window_free",
+	    NULL);
+	good(1);
+	run("--raw", path("clean.bin"), "check", "--kind", "window_free",
+	    "--errors", NULL);
 	good(0);
 }
 
