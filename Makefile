@@ -10,12 +10,26 @@ export BUILD PYTHON
 # Kernel builds already use every core; keep the targets sequential.
 .NOTPARALLEL:
 
-.PHONY: all help deps kernel kernel-debug kernel-kasan kernels initramfs test boot-test \
-	checkpatch demo bench clean
+.PHONY: all tools install help deps kernel kernel-debug kernel-kasan kernels \
+	initramfs test boot-test checkpatch demo bench clean
 
-all: kernel initramfs
+# A plain make builds the tools (the earlyslab command and libearlyslab);
+# the kernels are make kernels.
+all: tools
+
+tools:
+	@bash scripts/deps.sh tools
+	$(MAKE) -C analyzers BUILD=$(BUILD)
+
+# PREFIX=/usr/local DESTDIR=: the command, the library with its header and
+# earlyslab.pc, the man page, the gdb commands and bash completion.
+PREFIX ?= /usr/local
+install: tools
+	$(MAKE) -C analyzers BUILD=$(BUILD) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
 
 help:
+	@echo "make              the earlyslab command and libearlyslab (build/bin, build/lib)"
+	@echo "make install      PREFIX=/usr/local DESTDIR=: command, library, header, earlyslab.pc, man page, gdb commands, completion"
 	@echo "make demo         boot the patched kernel under gdb, catch a window free, analyse a dump"
 	@echo "make test         build everything and run every test suite"
 	@echo "make kernel       build/kernel/{bzImage,vmlinux} (default config)"

@@ -18,12 +18,26 @@
 
 #define EARLYSLAB_VERSION	"1.0"
 
+/* ES_OUT_JSON/PRETTY if -j, --json, -p or --pretty is anywhere: errors
+ * are then JSON on stdout, as the commands' are */
+static unsigned int json_errors;
+
+static int error_line(const char *msg, int code)
+{
+	if (!json_errors || es_error_json(stdout, msg, code, json_errors))
+		fprintf(stderr, "earlyslab: %s\n", msg);
+	return 2;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "earlyslab: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see earlyslab --help)\n");
-	return 2;
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), fmt, arg);
+
+	if (n >= 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n,
+			 " (see earlyslab --help)");
+	return error_line(msg, ES_ERR_USAGE);
 }
 
 /*
@@ -80,11 +94,15 @@ int main(int argc, char **argv)
 	int ac = 0, i, opt, ret, help = 0;
 
 	av = calloc((size_t)argc + 1, sizeof(*av));
-	if (!av) {
-		fprintf(stderr, "earlyslab: out of memory\n");
-		return 2;
-	}
+	if (!av)
+		return error_line("out of memory", ES_ERR_NOMEM);
 	av[ac++] = argv[0];
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			json_errors |= ES_OUT_JSON;
+		else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			json_errors |= ES_OUT_JSON | ES_OUT_PRETTY;
+	}
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			while (i < argc)
@@ -142,8 +160,7 @@ int main(int argc, char **argv)
 	t = es_trace_new();
 	if (!t) {
 		free(av);
-		fprintf(stderr, "earlyslab: out of memory\n");
-		return 2;
+		return error_line("out of memory", ES_ERR_NOMEM);
 	}
 	ret = 0;
 	if (!help) {
@@ -158,7 +175,7 @@ int main(int argc, char **argv)
 		else if (raw && es_load_raw(t, raw))
 			ret = 2;
 		if (ret == 2 && (core || raw) && !(core && raw))
-			fprintf(stderr, "earlyslab: %s\n", es_error(t));
+			error_line(es_error(t), es_error_code(t));
 	}
 	if (!ret)
 		ret = es_command(t, ac - optind, av + optind, flags, stdout,

@@ -90,6 +90,37 @@ int es_load_memory(struct es_trace *t, const void *buf, size_t len,
 /* The last error: one line without the program name, never NULL. */
 const char *es_error(const struct es_trace *t);
 
+/*
+ * What kind of error it was, for callers that act on it (never match the
+ * text: it may change). es_command() errors have one too: under
+ * ES_OUT_JSON they are printed as {"error": "...", "code": "<name>"}.
+ */
+enum es_errcode {
+	ES_ERR_NONE = 0,	/* "none" */
+	ES_ERR_USAGE = 1,	/* "usage": bad command, option or argument */
+	ES_ERR_INPUT = 2,	/* "input": a file is not a usable trace, core
+				 * or vmlinux (format, truncated, corrupt) */
+	ES_ERR_IO = 3,		/* "io": a file cannot be opened, read or
+				 * written (the message carries strerror) */
+	ES_ERR_NOMEM = 4,	/* "nomem": out of memory */
+	ES_ERR_NOT_FOUND = 5,	/* "not_found": no trace in the input */
+	ES_ERR_MISMATCH = 6,	/* "mismatch": vmlinux and dump from two builds */
+	ES_ERR_NEEDS = 7,	/* "needs": the command needs an input that was
+				 * not given (--verify without --core/--vmlinux) */
+	ES_ERR_MAX
+};
+
+/* The code of es_error(); ES_ERR_NONE if there was none. */
+int es_error_code(const struct es_trace *t);
+/* "usage", "input", ...; "unknown" for a code out of range. */
+const char *es_errcode_name(int code);
+/*
+ * es_error_json() - write {"error": @msg, "code": "<name>"} and a newline
+ * to @f (indented with ES_OUT_PRETTY in @out_flags), as the commands do
+ * under ES_OUT_JSON. Returns -1 on a write error.
+ */
+int es_error_json(FILE *f, const char *msg, int code, unsigned int out_flags);
+
 /* ---- Header and slots --------------------------------------------------- */
 
 #define ES_NR_TYPES	16	/* by_type[] index: enum est_event, 0 = other */
@@ -271,6 +302,78 @@ typedef int (*es_anomaly_fn)(const struct es_anomaly *a, void *arg);
  * Returns the number of error-level anomalies, or -1 on error.
  */
 int es_check(struct es_trace *t, es_anomaly_fn fn, void *arg);
+
+/* ---- Statistics ----------------------------------------------------------- */
+
+/*
+ * What earlyslab stats prints, as numbers: one replay of the trace into an
+ * opaque struct es_stats, then read it with the accessors below.
+ */
+struct es_stats;
+
+struct es_count {
+	uint64_t count;
+	uint64_t pages;		/* bytes in ES_ST_LARGE_BY_PATH, ES_SS_LARGE */
+};
+
+/*
+ * Tables of counts by a value: row i counts the value i, the last row
+ * every value at or above it (names with es_stats_key()).
+ */
+enum es_stats_table {
+	ES_ST_EVENTS_BY_TYPE = 0,	/* committed events; pages unused */
+	ES_ST_EVENTS_BY_PHASE,		/* committed events; pages unused */
+	ES_ST_GET_BY_PHASE,		/* getpages */
+	ES_ST_GET_BY_PATH,
+	ES_ST_GET_BY_ORDER,
+	ES_ST_GET_BY_NODE,		/* row nid + 1; row 0: no node */
+	ES_ST_FREE_BY_PHASE,		/* freepages */
+	ES_ST_FREE_BY_PATH,
+	ES_ST_LARGE_BY_PATH,		/* large allocations; pages = bytes */
+	ES_ST_MAX
+};
+
+/* Totals. */
+enum es_stats_total {
+	ES_SS_EVENTS = 0,	/* committed events (count) */
+	ES_SS_GETPAGES,
+	ES_SS_FREEPAGES,
+	ES_SS_SKIP,
+	ES_SS_LARGE,		/* pages = bytes */
+	ES_SS_LIVE,		/* slabs still live at the end of the trace */
+	ES_SS_LIVE_EARLY,	/* ... of them on memblock pages */
+	ES_SS_SKIPPED_LIVE,	/* ... of them skipped by memblock_free_all */
+	ES_SS_NODE_MISMATCH,	/* getpages on another node than asked (count) */
+	ES_SS_MAX
+};
+
+struct es_cache_stat {
+	uint64_t cache;		/* struct kmem_cache address */
+	uint64_t getpages;
+	uint64_t freepages;
+	uint64_t pages_in;	/* pages allocated */
+	uint64_t pages_out;	/* pages freed */
+	uint64_t live_slabs;	/* at the end of the trace */
+	uint64_t live_pages;
+	char name[ES_NAME_LEN];
+};
+
+struct es_stats *es_stats_new(void);
+void es_stats_free(struct es_stats *s);
+/* es_stats_run() - replay @t into @s (earlier counts are dropped). */
+int es_stats_run(struct es_stats *s, struct es_trace *t);
+/* Return -1 for an unknown @which, @table or @row. */
+int es_stats_total(const struct es_stats *s, uint32_t which,
+		   struct es_count *c);
+size_t es_stats_rows(uint32_t table);	/* 0 for an unknown table */
+int es_stats_row(const struct es_stats *s, uint32_t table, size_t row,
+		 struct es_count *c);
+/* The name of @row of @table ("getpages", "free_all", "3", "other"...). */
+const char *es_stats_key(uint32_t table, size_t row, char *buf, size_t len);
+/* The caches, most pages allocated first; NULL past the end. */
+size_t es_stats_nr_caches(const struct es_stats *s);
+const struct es_cache_stat *es_stats_cache(const struct es_stats *s,
+					   size_t i);
 
 /* ---- Struct pages in a dump --------------------------------------------- */
 

@@ -95,6 +95,9 @@ struct es_trace {
 	/* Slot counts, computed once. */
 	bool counted;
 	struct es_status counts;
+
+	/* The last error's enum es_errcode (util.c). */
+	int errcode;
 };
 
 /* util.c */
@@ -187,5 +190,9 @@ extern uint64_t es_timeline_budget;
 int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 		  void *arg, uint64_t pfn_lo, uint64_t pfn_hi);
 uint64_t es_event_pages(const struct es_event *ev);
+
+/* util.c: errors with their machine code (enum es_errcode) */
+void es_set_error_code(struct es_trace *t, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif /* ES_INTERNAL_H */

@@ -1,16 +1,128 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libearlyslab: text, CSV and streamed JSON output helpers.
+ * libearlyslab: text, CSV and streamed JSON output helpers, all writing
+ * into the es_out buffer.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "es_out.h"
 
+int es_out_flush(struct es_out *o)
+{
+	if (o->len && !o->werr &&
+	    fwrite_unlocked(o->buf, 1, o->len, o->f) != o->len)
+		o->werr = true;
+	o->len = 0;
+	return o->werr ? -1 : 0;
+}
+
+bool es_out_error(const struct es_out *o)
+{
+	return o->werr || ferror(o->f);
+}
+
+void es_out_write(struct es_out *o, const char *s, size_t n)
+{
+	if (o->len + n > ES_OUT_BUF) {
+		es_out_flush(o);
+		if (n > ES_OUT_BUF) {
+			if (!o->werr && fwrite_unlocked(s, 1, n, o->f) != n)
+				o->werr = true;
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+void es_out_printf(struct es_out *o, const char *fmt, ...)
+{
+	size_t room = ES_OUT_BUF - o->len;
+	va_list ap;
+	char *big;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < room) {
+		o->len += (size_t)n;
+		return;
+	}
+	/* did not fit: flush and write again, or go around the buffer */
+	es_out_flush(o);
+	va_start(ap, fmt);
+	if ((size_t)n < ES_OUT_BUF) {
+		vsnprintf(o->buf, ES_OUT_BUF, fmt, ap);
+		o->len = (size_t)n;
+	} else if (vasprintf(&big, fmt, ap) >= 0) {
+		es_out_write(o, big, (size_t)n);
+		free(big);
+	}
+	va_end(ap);
+}
+
+/* Digits of @v into the end of @end's buffer; returns the first. */
+static char *fmt_dec(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+static char *fmt_hex(char *end, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	do {
+		*--end = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	*--end = 'x';
+	*--end = '0';
+	return end;
+}
+
+static char *fmt_int(char *end, long long v)
+{
+	char *p;
+
+	if (v >= 0)
+		return fmt_dec(end, (uint64_t)v);
+	p = fmt_dec(end, -(uint64_t)v);
+	*--p = '-';
+	return p;
+}
+
+/* yajl hands over each token and separator: keep the common case short */
 static void print_cb(void *ctx, const char *s, size_t len)
 {
-	fwrite(s, 1, len, ctx);
+	struct es_out *o = ctx;
+	size_t at = o->len;
+	char *d;
+
+	/* separators and quotes, most calls */
+	if (len == 1 && at < ES_OUT_BUF) {
+		o->buf[at] = *s;
+		o->len = at + 1;
+		return;
+	}
+	if (len > 16 || at + len > ES_OUT_BUF) {
+		es_out_write(o, s, len);
+		return;
+	}
+	d = o->buf + at;
+	o->len = at + len;
+	while (len--)
+		*d++ = *s++;
 }
 
 int es_out_open(struct es_out *o, struct es_trace *t, FILE *f, FILE *err,
@@ -23,12 +135,18 @@ int es_out_open(struct es_out *o, struct es_trace *t, FILE *f, FILE *err,
 	o->json = json || pretty;
 	o->pretty = pretty;
 	o->csv = csv && !o->json;
+	o->buf = malloc(ES_OUT_BUF);
+	if (!o->buf)
+		return -1;
 	if (!o->json)
 		return 0;
 	o->g = yajl_gen_alloc(NULL);
-	if (!o->g)
+	if (!o->g) {
+		free(o->buf);
+		o->buf = NULL;
 		return -1;
-	yajl_gen_config(o->g, yajl_gen_print_callback, print_cb, f);
+	}
+	yajl_gen_config(o->g, yajl_gen_print_callback, print_cb, o);
 	if (pretty) {
 		yajl_gen_config(o->g, yajl_gen_beautify, 1);
 		yajl_gen_config(o->g, yajl_gen_indent_string, "  ");
@@ -38,14 +156,19 @@ int es_out_open(struct es_out *o, struct es_trace *t, FILE *f, FILE *err,
 
 int es_out_close(struct es_out *o)
 {
+	int r;
+
 	if (o->g) {
 		/* yajl's beautifier already ends the document with '\n' */
 		if (!o->pretty)
-			fputc('\n', o->f);
+			es_out_putc(o, '\n');
 		yajl_gen_free(o->g);
 		o->g = NULL;
 	}
-	if (fflush(o->f) || ferror(o->f))
+	r = o->buf ? es_out_flush(o) : 0;
+	free(o->buf);
+	o->buf = NULL;
+	if (fflush(o->f) || ferror(o->f) || r)
 		return -1;
 	return 0;
 }
@@ -65,30 +188,26 @@ void jstr(struct es_out *o, const char *s)
 	yajl_gen_string(o->g, (const unsigned char *)buf, i);
 }
 
-void jkey(struct es_out *o, const char *k)
-{
-	yajl_gen_string(o->g, (const unsigned char *)k, strlen(k));
-}
-
 void jint(struct es_out *o, long long v)
 {
-	yajl_gen_integer(o->g, v);
+	char b[24], *p = fmt_int(b + sizeof(b), v);
+
+	yajl_gen_number(o->g, p, (size_t)(b + sizeof(b) - p));
 }
 
 void ju64(struct es_out *o, uint64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	char b[24], *p = fmt_dec(b + sizeof(b), v);
 
-	yajl_gen_number(o->g, b, (size_t)n);
+	yajl_gen_number(o->g, p, (size_t)(b + sizeof(b) - p));
 }
 
 void jhex(struct es_out *o, uint64_t v)
 {
-	char b[24];
+	char b[24], *p = fmt_hex(b + sizeof(b), v);
 
-	snprintf(b, sizeof(b), "0x%" PRIx64, v);
-	jstr(o, b);
+	yajl_gen_string(o->g, (const unsigned char *)p,
+			(size_t)(b + sizeof(b) - p));
 }
 
 void jbool(struct es_out *o, bool v)
@@ -127,42 +246,6 @@ void jarr_open(struct es_out *o)
 void jarr_close(struct es_out *o)
 {
 	yajl_gen_array_close(o->g);
-}
-
-void jk_str(struct es_out *o, const char *k, const char *v)
-{
-	jkey(o, k);
-	jstr(o, v);
-}
-
-void jk_int(struct es_out *o, const char *k, long long v)
-{
-	jkey(o, k);
-	jint(o, v);
-}
-
-void jk_u64(struct es_out *o, const char *k, uint64_t v)
-{
-	jkey(o, k);
-	ju64(o, v);
-}
-
-void jk_hex(struct es_out *o, const char *k, uint64_t v)
-{
-	jkey(o, k);
-	jhex(o, v);
-}
-
-void jk_bool(struct es_out *o, const char *k, bool v)
-{
-	jkey(o, k);
-	jbool(o, v);
-}
-
-void jk_seq(struct es_out *o, const char *k, uint64_t seq)
-{
-	jkey(o, k);
-	jseq(o, seq);
 }
 
 void jk_caller(struct es_out *o, const char *k, uint64_t addr)
@@ -212,31 +295,59 @@ void csv_field(struct es_out *o, bool sep, const char *s)
 	const char *p;
 
 	if (sep)
-		fputc(',', o->f);
+		es_out_putc(o, ',');
 	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, o->f);
+		es_out_puts(o, s);
 		return;
 	}
-	fputc('"', o->f);
+	es_out_putc(o, '"');
 	for (p = s; *p; p++) {
 		if (*p == '"')
-			fputc('"', o->f);
-		fputc(*p, o->f);
+			es_out_putc(o, '"');
+		es_out_putc(o, *p);
 	}
-	fputc('"', o->f);
+	es_out_putc(o, '"');
+}
+
+/* a number after an optional separator */
+static void csv_num(struct es_out *o, bool sep, char *b, char *p)
+{
+	if (sep)
+		*--p = ',';
+	es_out_write(o, p, (size_t)(b - p));
 }
 
 void csv_u64(struct es_out *o, bool sep, uint64_t v)
 {
-	fprintf(o->f, "%s%" PRIu64, sep ? "," : "", v);
+	char b[32];
+
+	csv_num(o, sep, b + sizeof(b), fmt_dec(b + sizeof(b), v));
 }
 
 void csv_hex(struct es_out *o, bool sep, uint64_t v)
 {
-	fprintf(o->f, "%s0x%" PRIx64, sep ? "," : "", v);
+	char b[32];
+
+	csv_num(o, sep, b + sizeof(b), fmt_hex(b + sizeof(b), v));
 }
 
 void csv_int(struct es_out *o, bool sep, long long v)
 {
-	fprintf(o->f, "%s%lld", sep ? "," : "", v);
+	char b[32];
+
+	csv_num(o, sep, b + sizeof(b), fmt_int(b + sizeof(b), v));
+}
+
+int es_error_json(FILE *f, const char *msg, int code, unsigned int out_flags)
+{
+	struct es_out o;
+
+	if (es_out_open(&o, NULL, f, NULL, true, out_flags & ES_OUT_PRETTY,
+			false))
+		return -1;
+	jmap_open(&o);
+	jk_str(&o, "error", msg);
+	jk_str(&o, "code", es_errcode_name(code));
+	jmap_close(&o);
+	return es_out_close(&o);
 }

@@ -129,13 +129,54 @@ int es_api_version(void)
 	return ES_API_VERSION;
 }
 
-void es_set_error(struct es_trace *t, const char *fmt, ...)
+static const char *const errcode_names[] = {
+	[ES_ERR_NONE] = "none",
+	[ES_ERR_USAGE] = "usage",
+	[ES_ERR_INPUT] = "input",
+	[ES_ERR_IO] = "io",
+	[ES_ERR_NOMEM] = "nomem",
+	[ES_ERR_NOT_FOUND] = "not_found",
+	[ES_ERR_MISMATCH] = "mismatch",
+	[ES_ERR_NEEDS] = "needs",
+};
+
+const char *es_errcode_name(int code)
+{
+	return code >= 0 && (size_t)code < sizeof(errcode_names) /
+					   sizeof(errcode_names[0]) ?
+		       errcode_names[code] : "unknown";
+}
+
+void es_set_error_code(struct es_trace *t, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(t->err, sizeof(t->err), fmt, ap);
 	va_end(ap);
+	t->errcode = code;
+}
+
+/*
+ * es_set_error() - an error whose code the caller did not say: a system
+ * error if the message carries strerror(errno), out of memory if it says
+ * so, else a bad input. es_set_error_code() says it.
+ */
+void es_set_error(struct es_trace *t, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	va_end(ap);
+	if (strstr(t->err, "out of memory"))
+		t->errcode = ES_ERR_NOMEM;
+	else if (e && strstr(t->err, strerror(e)))
+		t->errcode = ES_ERR_IO;
+	else
+		t->errcode = ES_ERR_INPUT;
+	errno = e;
 }
 
 const char *es_error(const struct es_trace *t)
@@ -143,6 +184,13 @@ const char *es_error(const struct es_trace *t)
 	if (!t)
 		return "out of memory";
 	return t->err[0] ? t->err : "no error";
+}
+
+int es_error_code(const struct es_trace *t)
+{
+	if (!t)
+		return ES_ERR_NOMEM;
+	return t->err[0] ? t->errcode : ES_ERR_NONE;
 }
 
 void es_free(void *p)

@@ -23,6 +23,7 @@
 #include "synth.h"
 
 #define VMLINUX		FAKE_DIR "/fake_vmlinux"
+#define BIG_EVENTS	5000	/* about 1.5 MB of JSON */
 
 extern char **environ;
 
@@ -36,6 +37,8 @@ struct result {
 };
 
 static struct result res;
+/* where run() sends stdout, if not to a file read back into res.out */
+static const char *stdout_to;
 
 static const char *path(const char *name)
 {
@@ -75,7 +78,8 @@ static int run(const char *first, ...)
 	va_end(ap);
 	argv[n] = NULL;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, path("stdout"),
+	posix_spawn_file_actions_addopen(&fa, 1,
+					 stdout_to ? stdout_to : path("stdout"),
 					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_addopen(&fa, 2, path("stderr"),
 					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -86,7 +90,10 @@ static int run(const char *first, ...)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));		/* no crash */
 	res.rc = WEXITSTATUS(status);
-	slurp(path("stdout"), res.out, sizeof(res.out));
+	if (stdout_to)
+		res.out[0] = '\0';
+	else
+		slurp(path("stdout"), res.out, sizeof(res.out));
 	slurp(path("stderr"), res.err, sizeof(res.err));
 	return res.rc;
 }
@@ -138,6 +145,7 @@ static int setup(void **state)
 	struct est_header *h;
 	unsigned char *b;
 	const char *e = getenv("EARLYSLAB");
+	unsigned int i;
 
 	(void)state;
 	if (e && *e)
@@ -160,6 +168,13 @@ static int setup(void **state)
 	synth_put(s, 0x1fff0, 0, EST_PATH_WINDOW, CACHE_A, "kmem_cache",
 		  CALLER_2);
 	synth_write(s, path("window.bin"));
+	synth_free(s);
+	/* output of several times the writer's buffer */
+	s = synth_new(BIG_EVENTS);
+	for (i = 0; i < BIG_EVENTS; i++)
+		synth_get(s, 0x1000 + i, 0, EST_PATH_MEMBLOCK, CACHE_B,
+			  "kmalloc-64", CALLER_1);
+	synth_write(s, path("big.bin"));
 	synth_free(s);
 	write_file(path("empty"), "", 0);
 	write_file(path("notelf.bin"), "just some text\n", 15);
@@ -184,7 +199,7 @@ static void test_bad_inputs(void **state)
 	(void)state;
 	run("--raw", path("empty"), "status", NULL);
 	bad("empty: empty file");
-	run("--raw", path("badmagic.bin"), "status", "--json", NULL);
+	run("--raw", path("badmagic.bin"), "status", NULL);
 	bad("badmagic.bin: bad magic 0x0123456789abcdef (not an early_slab_trace buffer)");
 	run("--raw", path("zeros.bin"), "dump", NULL);
 	bad("bad magic 0x0000000000000000");
@@ -317,8 +332,24 @@ static void test_check_exit(void **state)
 						"caller_sym")),
 			    "fake_window_free+0x4/0xf");
 	yajl_tree_free(v);
+	/* --kind chooses what is shown; the exit status is the trace's */
 	run("--raw", path("window.bin"), "check", "--kind", "node_mismatch",
 	    NULL);
+	good(1);
+	assert_non_null(strstr(res.out, "0 errors, 0 warnings in 18 events; 1 error of other kinds not shown\n"));
+	run("--raw", path("window.bin"), "-j", "check", "--kind",
+	    "node_mismatch", NULL);
+	good(1);
+	v = json();
+	assert_int_equal(get(v, "anomalies")->u.array.len, 0);
+	assert_int_equal(YAJL_GET_INTEGER(get(v, "errors")), 0);
+	assert_int_equal(YAJL_GET_INTEGER(get(v, "trace_errors")), 1);
+	yajl_tree_free(v);
+	run("--raw", path("window.bin"), "check", "--kind", "window_free",
+	    NULL);
+	good(1);
+	run("--raw", path("clean.bin"), "check", "--kind", "window_free",
+	    "--errors", NULL);
 	good(0);
 }
 
@@ -370,6 +401,104 @@ static void test_export(void **state)
 	yajl_tree_free(json());
 }
 
+/* dump of big.bin in @format into @buf; returns its length */
+static size_t run_big(const char *format, char *buf, size_t len)
+{
+	stdout_to = path("big.out");
+	run("--raw", path("big.bin"), format, "dump", NULL);
+	stdout_to = NULL;
+	good(0);
+	slurp(path("big.out"), buf, len);
+	return strlen(buf);
+}
+
+/* Output beyond the writer's buffer comes out whole, in every format. */
+static void test_big_output(void **state)
+{
+	static char big[4 << 20];
+	char ebuf[256];
+	yajl_val v;
+	size_t n;
+
+	(void)state;
+	n = run_big("-j", big, sizeof(big));
+	assert_true(n > 1000000 && n < sizeof(big) - 1);
+	v = yajl_tree_parse(big, ebuf, sizeof(ebuf));
+	if (!v)
+		fail_msg("not JSON (%s)", ebuf);
+	assert_true(YAJL_IS_ARRAY(v));
+	assert_int_equal(v->u.array.len, BIG_EVENTS);
+	assert_int_equal(YAJL_GET_INTEGER(get(v->u.array.values[BIG_EVENTS - 1],
+					      "seq")), BIG_EVENTS - 1);
+	yajl_tree_free(v);
+
+	run_big("--csv", big, sizeof(big));
+	assert_int_equal(lines(big), BIG_EVENTS + 1);
+	assert_non_null(strstr(big, "\n4999,ok,getpages,"));
+}
+
+/* A full disk is a write error (exit 2, one line), whatever the format. */
+static void test_write_error(void **state)
+{
+	static const char *const cmds[][3] = {
+		{ "dump", NULL }, { "-j", "dump", NULL },
+		{ "--csv", "dump", NULL }, { "-j", "timeline", NULL },
+		{ "stats", NULL }, { "-p", "owners", NULL },
+	};
+	size_t i;
+
+	(void)state;
+	stdout_to = "/dev/full";
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		run("--raw", path("big.bin"), cmds[i][0], cmds[i][1], NULL);
+		bad("write error");
+	}
+	stdout_to = NULL;
+}
+
+/* Under -j/-p errors are JSON on stdout with a stable code, exit 2. */
+static void json_error(const char *code)
+{
+	yajl_val v;
+
+	if (res.rc != 2 || res.err[0])
+		fail_msg("want exit 2 and no stderr; got exit %d, stderr '%s'",
+			 res.rc, res.err);
+	v = json();
+	assert_true(YAJL_IS_OBJECT(v));
+	assert_true(YAJL_IS_STRING(get(v, "error")));
+	assert_string_equal(YAJL_GET_STRING(get(v, "code")), code);
+	yajl_tree_free(v);
+}
+
+static void test_json_errors(void **state)
+{
+	(void)state;
+	run("--raw", path("nosuch"), "-j", "status", NULL);
+	json_error("io");
+	assert_non_null(strstr(res.out, "nosuch: No such file or directory"));
+	run("-j", "--raw", path("badmagic.bin"), "status", NULL);
+	json_error("input");
+	run("--raw", path("truncated.bin"), "status", "--json", NULL);
+	json_error("input");
+	run("-p", "status", NULL);
+	json_error("usage");
+	run("--raw", path("clean.bin"), "-j", "frobnicate", NULL);
+	json_error("usage");
+	run("--raw", path("clean.bin"), "dump", "--pfn", "zz", "-j", NULL);
+	json_error("usage");
+	run("--raw", path("clean.bin"), "dump", "--frob", "--json", NULL);
+	json_error("usage");
+	run("--raw", path("clean.bin"), "-j", "owners", "--verify", NULL);
+	json_error("needs");
+	run("--raw", path("clean.bin"), "-j", "export", "--format", "svg",
+	    NULL);
+	json_error("usage");
+	/* without -j, the same error is the one text line */
+	run("--raw", path("clean.bin"), "owners", "--verify", NULL);
+	bad("owners: --verify needs --core and --vmlinux");
+}
+
 static void test_help(void **state)
 {
 	(void)state;
@@ -392,6 +521,9 @@ int main(void)
 		cmocka_unit_test(test_check_exit),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_big_output),
+		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_help),
 	};
 
