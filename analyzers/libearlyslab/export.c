@@ -295,7 +295,8 @@ static void assign_classes(struct exp *x)
 	size_t i, own = x->ncaches <= EXP_NR_COLORS ? x->ncaches :
 						      EXP_NR_COLORS - 1;
 
-	qsort(x->caches, x->ncaches, sizeof(*x->caches), by_pages);
+	if (x->ncaches)
+		qsort(x->caches, x->ncaches, sizeof(*x->caches), by_pages);
 	for (i = 0; i < x->ncaches; i++) {
 		struct es_pfn_ent *e = es_pfnmap_get(&x->cmap,
 						     x->caches[i].cache);
