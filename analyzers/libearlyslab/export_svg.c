@@ -747,6 +747,7 @@ static void draw_head(struct exp *x, struct svg *s, double height)
 {
 	FILE *f = x->f;
 	double width = SVG_LEFT + s->plot_w + 24 + SVG_LEGEND_W;
+	const char *base = strrchr(x->t->name, '/');
 	char title[512];
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -759,6 +760,11 @@ static void draw_head(struct exp *x, struct svg *s, double height)
 	exp_xml(f, title);
 	fputs("</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
 	      f);
+	/* the file's name, not its path, so that the title fits */
+	snprintf(title, sizeof(title),
+		 "early_slab_trace %.60s: %" PRIu64 " events, %zu page frames in view",
+		 base ? base + 1 : x->t->name, x->t->counts.committed,
+		 x->nrows);
 	text(f, SVG_LEFT, 22, 15, NULL, "font-weight=\"bold\"", title);
 	snprintf(title, sizeof(title),
 		 "slab page frames against sequence number, %s%s%s%s%s",

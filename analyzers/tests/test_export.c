@@ -6,8 +6,8 @@
  * view can be narrowed, and the Chrome trace is valid, grouped and
  * bounded. Traces come from a generator of early boots of any length.
  *
- * "test_export --write N FILE" writes the generated trace of N events
- * (for pictures and measurements); "test_export" runs the tests and
+ * "test_export --write N FILE [CACHES]" writes the generated trace of N
+ * events over 40 (or CACHES) caches, for pictures and measurements; "test_export" runs the tests and
  * leaves export-50.png, export-1000.png and export-100000.png next to
  * itself when rsvg-convert is installed.
  */
@@ -897,16 +897,17 @@ static void test_trace(void **state)
 
 /* ---- main --------------------------------------------------------------- */
 
-static int write_trace(const char *n, const char *path)
+static int write_trace(const char *n, const char *path, const char *nc)
 {
-	uint64_t events;
+	uint64_t events, caches = 40;
 	struct synth *s;
 
-	if (es_parse_u64(n, &events) || events < 16 || events > 0xffffffffULL) {
-		fprintf(stderr, "test_export: bad event count '%s'\n", n);
+	if (es_parse_u64(n, &events) || events < 16 || events > 0xffffffffULL ||
+	    (nc && (es_parse_u64(nc, &caches) || !caches || caches > 1000000))) {
+		fprintf(stderr, "test_export: bad event or cache count\n");
 		return 2;
 	}
-	s = gen_boot(events, 40);
+	s = gen_boot(events, (unsigned int)caches);
 	if (!s || synth_write(s, path)) {
 		fprintf(stderr, "test_export: %s: cannot write\n", path);
 		synth_free(s);
@@ -928,7 +929,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_trace),
 	};
 
-	if (argc == 4 && !strcmp(argv[1], "--write"))
-		return write_trace(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--write"))
+		return write_trace(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	return cmocka_run_group_tests_name("export", tests, NULL, NULL);
 }
