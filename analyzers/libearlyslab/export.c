@@ -33,6 +33,7 @@ const char *exp_palette(uint32_t cls)
 	return palette[cls < EXP_NR_CLASSES ? cls : EXP_OTHER];
 }
 
+/* @s as XML character data: markup escaped, anything not ASCII a '?'. */
 void exp_xml(FILE *f, const char *s)
 {
 	for (; *s; s++) {
@@ -50,7 +51,9 @@ void exp_xml(FILE *f, const char *s)
 			fputs("&quot;", f);
 			break;
 		default:
-			fputc(*s, f);
+			/* names are ASCII already; a path may not be */
+			fputc((unsigned char)*s < 0x20 ||
+			      (unsigned char)*s > 0x7e ? '?' : *s, f);
 		}
 	}
 }

@@ -61,7 +61,7 @@ struct svg {
 	uint64_t nbr;		/* bin rows */
 	uint64_t spc;		/* sequence numbers per column */
 	uint64_t ncols;
-	int rowpx, colpx;
+	double rowh, colw;	/* a cell's height and width in pixels */
 	float *cov;		/* [class][bin row][col] partial columns */
 	int32_t *diff;		/* [class][bin row][col + 1] whole columns */
 	/* anomalies */
@@ -78,7 +78,7 @@ static double xpos(const struct exp *x, const struct svg *s, uint64_t seq)
 	double rel = (double)(seq - x->lo);
 
 	if (s->binned)
-		return SVG_LEFT + rel / (double)s->spc * s->colpx;
+		return SVG_LEFT + rel / (double)s->spc * s->colw;
 	return SVG_LEFT + s->plot_w * rel / (double)(x->end - x->lo);
 }
 
@@ -86,13 +86,13 @@ static double xpos(const struct exp *x, const struct svg *s, uint64_t seq)
 static double ypos(const struct svg *s, size_t row)
 {
 	if (s->binned)
-		return SVG_TOP + (double)(row / s->fpr) * s->rowpx;
+		return SVG_TOP + (double)(row / s->fpr) * s->rowh;
 	return SVG_TOP + s->row_h * (double)row;
 }
 
 static double row_height(const struct svg *s)
 {
-	return s->binned ? s->rowpx : s->row_h;
+	return s->binned ? s->rowh : s->row_h;
 }
 
 /* <text>: the only way text is written, so that its box is known. */
@@ -135,14 +135,14 @@ static void layout(struct exp *x, struct svg *s)
 	}
 	s->fpr = (x->nrows + SVG_PLOT_H - 1) / SVG_PLOT_H;
 	s->nbr = (x->nrows + s->fpr - 1) / s->fpr;
-	s->rowpx = (int)(SVG_PLOT_H / s->nbr);
-	if (s->rowpx > DETAIL_MAX_ROW)
-		s->rowpx = DETAIL_MAX_ROW;
+	s->rowh = (double)SVG_PLOT_H / (double)s->nbr;
+	if (s->rowh > DETAIL_MAX_ROW)
+		s->rowh = DETAIL_MAX_ROW;
 	s->spc = (len + SVG_PLOT_W - 1) / SVG_PLOT_W;
 	s->ncols = (len + s->spc - 1) / s->spc;
-	s->colpx = (int)(SVG_PLOT_W / s->ncols);
-	s->plot_w = (double)(s->ncols * (uint64_t)s->colpx);
-	s->plot_h = (double)(s->nbr * (uint64_t)s->rowpx);
+	s->colw = (double)SVG_PLOT_W / (double)s->ncols;
+	s->plot_w = SVG_PLOT_W;
+	s->plot_h = (double)s->nbr * s->rowh;
 }
 
 static int alloc_raster(struct exp *x, struct svg *s)
@@ -454,12 +454,13 @@ static void draw_raster(struct exp *x, struct svg *s, const unsigned char *code)
 	uint32_t want, n = x->nclasses * SVG_LEVELS;
 	uint64_t b, c, c0;
 
-	fputs("<g id=\"cells\" fill=\"none\" shape-rendering=\"crispEdges\">\n", f);
+	/* in cell units: a stroke one cell high along each row */
+	fprintf(f, "<g id=\"cells\" fill=\"none\" stroke-width=\"1\" transform=\"translate(%d %d) scale(%g %g)\">\n",
+		SVG_LEFT, SVG_TOP, s->colw, s->rowh);
 	for (want = 0; want < n; want++) {
 		bool open = false;
 
 		for (b = 0; b < s->nbr; b++) {
-			double y = SVG_TOP + (double)b * s->rowpx + s->rowpx / 2.0;
 			long pen = -1;
 
 			for (c = 0; c < s->ncols; c = c0) {
@@ -470,21 +471,18 @@ static void draw_raster(struct exp *x, struct svg *s, const unsigned char *code)
 				       code[b * s->ncols + c0] == want)
 					c0++;
 				if (!open) {
-					fprintf(f, "<path stroke=\"%s\" stroke-opacity=\"%.2f\" stroke-width=\"%d\" d=\"",
+					fprintf(f, "<path stroke=\"%s\" stroke-opacity=\"%.2f\" d=\"",
 						exp_palette(class_of_plane(x, want / SVG_LEVELS)),
-						level_opacity[want % SVG_LEVELS],
-						s->rowpx);
+						level_opacity[want % SVG_LEVELS]);
 					open = true;
 				}
 				if (pen < 0)
-					fprintf(f, "M%d %gh%d", SVG_LEFT +
-						(int)c * s->colpx, y,
-						(int)(c0 - c) * s->colpx);
+					fprintf(f, "M%ld %ld.5h%ld", (long)c,
+						(long)b, (long)(c0 - c));
 				else
-					fprintf(f, "m%ld 0h%d",
-						(long)c * s->colpx - pen,
-						(int)(c0 - c) * s->colpx);
-				pen = (long)c0 * s->colpx;
+					fprintf(f, "m%ld 0h%ld", (long)c - pen,
+						(long)(c0 - c));
+				pen = (long)c0;
 			}
 			if (pen >= 0)
 				fputc('\n', f);
@@ -519,8 +517,6 @@ static void draw_phases(struct exp *x, struct svg *s)
 		fprintf(f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\"><title>phase %s, seq %" PRIu64 "-%" PRIu64 "</title></rect>\n",
 			x0, SVG_TOP, x1 - x0, s->plot_h,
 			phase_fill[x->spans[i].phase], name, a, b - 1);
-		fprintf(f, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#999\" stroke-width=\"0.6\"/>\n",
-			x0, SVG_LANE_Y - 9, x0, SVG_TOP);
 		/* the first lane with room, else leave the name out */
 		w = text_w(name, 10);
 		for (l = 0; l < SVG_LANES; l++)
@@ -530,6 +526,8 @@ static void draw_phases(struct exp *x, struct svg *s)
 			s->dropped_labels++;
 			continue;
 		}
+		fprintf(f, "<line x1=\"%.2f\" y1=\"%.0f\" x2=\"%.2f\" y2=\"%d\" stroke=\"#999\" stroke-width=\"0.6\"/>\n",
+			x0, SVG_LANE_Y - 9 + (double)l * SVG_LANE_H, x0, SVG_TOP);
 		text(f, x0 + 2, SVG_LANE_Y + (double)l * SVG_LANE_H, 10, NULL,
 		     "fill=\"#333\"", name);
 		lane_end[l] = x0 + 2 + w + 4;

@@ -723,6 +723,37 @@ static void test_bounded(void **state)
 	synth_free(s);
 }
 
+/*
+ * Phases changing every few events (a hostile trace): names that would
+ * collide are left out, with a note, and no text overlaps.
+ */
+static void test_phase_names(void **state)
+{
+	struct synth *s = synth_new(4000);
+	struct es_trace *t;
+	size_t len, i;
+	char *svg;
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i < 1000; i++) {
+		synth_phase(s, (uint8_t)(1 + i % 4));
+		synth_get(s, 0x40000 + i % 50, 0, EST_PATH_MEMBLOCK, CACHE_A,
+			  "kmem_cache", CALLER_1);
+		synth_put(s, 0x40000 + i % 50, 0, EST_PATH_MEMBLOCK, CACHE_A,
+			  "kmem_cache", CALLER_2);
+	}
+	t = load(s);
+	svg = svg_of(t, "phases.svg", &len, NULL, NULL);
+	well_formed("phases.svg");
+	assert_no_overlap(svg);
+	assert_non_null(strstr(svg, "phase names left out where phases are too narrow"));
+	assert_true(has_text(svg, "early"));
+	free(svg);
+	es_trace_free(t);
+	synth_free(s);
+}
+
 /* 20000 caches: each in "other" but the first 15, linear in caches. */
 static void test_many_caches(void **state)
 {
@@ -925,6 +956,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_1e5),
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_phase_names),
 		cmocka_unit_test(test_many_caches),
 		cmocka_unit_test(test_trace),
 	};
