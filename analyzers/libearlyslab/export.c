@@ -228,6 +228,11 @@ struct collect {
 	struct es_pfnmap rows;	/* aux: 1 + node of the first head, or 0 */
 };
 
+static size_t start_bin(const struct exp *x, uint64_t seq)
+{
+	return (size_t)((seq - x->lo) * EXP_START_BINS / (x->end - x->lo));
+}
+
 static int col_run(struct es_replay *r, const struct es_run *run)
 {
 	struct collect *c = r->arg;
@@ -245,8 +250,12 @@ static int col_run(struct es_replay *r, const struct es_run *run)
 		e = es_pfnmap_add(&c->rows, p);
 		if (!e)
 			goto oom;
-		if (!in && !e->aux)	/* the first frame in view */
-			e->aux = 1 + (uint64_t)(uint32_t)run->nid;
+		if (!in) {	/* the first frame in view: the run's thread */
+			if (!e->aux)
+				e->aux = 1 + (uint64_t)(uint32_t)run->nid;
+			if (start < e->skip_seq)
+				e->skip_seq = start;	/* its first run */
+		}
 		in++;
 	}
 	ec = cache_get(x, run);
@@ -255,7 +264,7 @@ static int col_run(struct es_replay *r, const struct es_run *run)
 	ec->pages += in;
 	ec->runs++;
 	x->runs++;
-	x->start_bins[(start - x->lo) * EXP_START_BINS / (x->end - x->lo)]++;
+	x->start_bins[start_bin(x, start)]++;
 	return 0;
 oom:
 	x->oom = true;
@@ -342,6 +351,9 @@ static int collect(struct exp *x)
 
 			x->rows[i].pfn = keys[i];
 			x->rows[i].head = e->aux != 0;
+			x->nheads += e->aux != 0;
+			if (e->aux)
+				x->head_bins[start_bin(x, e->skip_seq)]++;
 			x->rows[i].nid = e->aux ? (int32_t)(e->aux - 1) : -1;
 		}
 		free(keys);

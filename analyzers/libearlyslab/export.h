@@ -112,8 +112,10 @@ struct exp {
 	uint32_t cur_phase;
 	/* counts over the view */
 	uint64_t runs;
+	uint64_t nheads;	/* rows where a run starts */
 	uint64_t anomalies, errors;
-	uint64_t start_bins[EXP_START_BINS];
+	uint64_t start_bins[EXP_START_BINS];	/* runs starting there */
+	uint64_t head_bins[EXP_START_BINS];	/* frames whose first run does */
 	uint64_t first_ts;
 	bool oom;
 	void *w;		/* the writer's state */

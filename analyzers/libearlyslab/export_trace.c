@@ -27,11 +27,17 @@
 #define TID_PHASES	1
 #define TID_ANOMALIES	2
 
+#define ROW_HEAD	1	/* exp_row.head: a run starts here */
+#define ROW_NAMED	2	/* its thread is named */
+
 struct tw {
 	struct es_out jo;
+	uint64_t written;	/* trace events */
 	uint64_t budget_anomalies;
 	uint64_t written_runs, dropped_runs, dropped_anomalies;
 	uint64_t budget_runs;
+	size_t ngroups;
+	unsigned char *gnamed;	/* per process: named */
 };
 
 static uint64_t ts_of(const struct exp *x, uint64_t seq)
@@ -96,43 +102,58 @@ static void meta(struct es_out *o, const char *what, int pid, long tid,
 	meta1(o, what, "sort_index", pid, tid, "sort_index", NULL, sort);
 }
 
-/* Processes and threads; returns the number of events written. */
-static uint64_t tracks(struct exp *x, struct es_out *o)
+/* The fixed tracks, and each row's process (2 MiB of memory). */
+static void tracks(struct exp *x, struct tw *w)
 {
-	uint64_t n = 0, gkey = UINT64_MAX;
-	uint32_t group = 0;
-	size_t i, j;
-	char name[96];
+	uint64_t gkey = UINT64_MAX;
+	size_t i;
 
-	meta(o, "process", PID_PHASES, -1, "boot phases and anomalies", 0);
-	meta(o, "thread", PID_PHASES, TID_PHASES, "phases", 0);
-	meta(o, "thread", PID_PHASES, TID_ANOMALIES, "anomalies", 1);
-	n += 6;
+	meta(&w->jo, "process", PID_PHASES, -1, "boot phases and anomalies", 0);
+	meta(&w->jo, "thread", PID_PHASES, TID_PHASES, "phases", 0);
+	meta(&w->jo, "thread", PID_PHASES, TID_ANOMALIES, "anomalies", 1);
+	w->written = 6;
 	for (i = 0; i < x->nrows; i++) {
 		if (x->rows[i].pfn >> GROUP_SHIFT != gkey) {
 			gkey = x->rows[i].pfn >> GROUP_SHIFT;
-			group++;
-			for (j = i; j < x->nrows && !x->rows[j].head &&
-				    x->rows[j].pfn >> GROUP_SHIFT == gkey; j++)
-				;
-			snprintf(name, sizeof(name),
-				 "node %d: pfn 0x%" PRIx64 "-0x%" PRIx64,
-				 j < x->nrows ? x->rows[j].nid : -1,
-				 gkey << GROUP_SHIFT,
-				 ((gkey + 1) << GROUP_SHIFT) - 1);
-			meta(o, "process", PID_PHASES + (int)group, -1, name,
-			     group);
-			n += 2;
+			w->ngroups++;
 		}
-		x->rows[i].group = group;
-		if (!x->rows[i].head)
-			continue;
-		snprintf(name, sizeof(name), "pfn 0x%" PRIx64, x->rows[i].pfn);
-		meta(o, "thread", PID_PHASES + (int)group, (long)i + 1, name,
-		     (long)i);
-		n += 2;
+		x->rows[i].group = (uint32_t)w->ngroups;
 	}
-	return n;
+}
+
+/*
+ * Name the thread of @row, and its process, before their first slice:
+ * only tracks that hold something are written.
+ */
+static void name_track(struct exp *x, struct tw *w, size_t row)
+{
+	uint32_t g = x->rows[row].group;
+	uint64_t gkey = x->rows[row].pfn >> GROUP_SHIFT;
+	char name[96];
+	size_t i;
+
+	if (x->rows[row].head & ROW_NAMED)
+		return;
+	if (!w->gnamed[g]) {
+		/* the node of the group's first run */
+		for (i = row; i > 0 && x->rows[i - 1].group == g; i--)
+			;
+		while (!(x->rows[i].head & ROW_HEAD))
+			i++;
+		snprintf(name, sizeof(name),
+			 "node %d: pfn 0x%" PRIx64 "-0x%" PRIx64,
+			 x->rows[i].nid, gkey << GROUP_SHIFT,
+			 ((gkey + 1) << GROUP_SHIFT) - 1);
+		meta(&w->jo, "process", PID_PHASES + (int)g, -1, name, g);
+		w->gnamed[g] = 1;
+		w->written += 2;
+	}
+	/* threads are in tid order, which is pfn order: a name is enough */
+	snprintf(name, sizeof(name), "pfn 0x%" PRIx64, x->rows[row].pfn);
+	meta1(&w->jo, "thread", "name", PID_PHASES + (int)g, (long)row + 1,
+	      "name", name, 0);
+	x->rows[row].head |= ROW_NAMED;
+	w->written++;
 }
 
 static int tw_run(struct es_replay *r, const struct es_run *run)
@@ -145,7 +166,9 @@ static int tw_run(struct es_replay *r, const struct es_run *run)
 
 	if (!exp_run_in_view(x, run, &start, &end))
 		return 0;
-	if (w->written_runs == w->budget_runs) {
+	/* room for the slice and the names of its thread and process */
+	if (w->written + 4 >
+	    x->opt->max_events - w->budget_anomalies) {
 		w->dropped_runs++;
 		return 0;
 	}
@@ -154,7 +177,9 @@ static int tw_run(struct es_replay *r, const struct es_run *run)
 	row = exp_row_of(x, first);
 	if (row >= x->nrows)
 		return 0;
+	name_track(x, w, row);
 	w->written_runs++;
+	w->written++;
 	t0 = start == run->alloc_seq ? run->alloc_ts : ts_of(x, start);
 	t1 = run->free_seq != ES_NO_SEQ && end == run->free_seq + 1 ?
 		     run->free_ts : ts_of(x, end);
@@ -196,6 +221,7 @@ static int tw_anomaly(struct es_replay *r, const struct es_anomaly *a)
 		w->dropped_anomalies++;
 		return 0;
 	}
+	w->written++;
 	jmap_open(o);
 	jk_str(o, "name", es_kind_name(a->kind));
 	jk_str(o, "cat", es_severity_name(a->severity));
@@ -225,8 +251,9 @@ static int tw_anomaly(struct es_replay *r, const struct es_anomaly *a)
 	return 0;
 }
 
-static void phase_slices(struct exp *x, struct es_out *o)
+static void phase_slices(struct exp *x, struct tw *w)
 {
+	struct es_out *o = &w->jo;
 	size_t i;
 
 	for (i = 0; i < x->nspans; i++) {
@@ -247,21 +274,25 @@ static void phase_slices(struct exp *x, struct es_out *o)
 		jk_int(o, "tid", TID_PHASES);
 		ts_dur(x, o, a, ts_of(x, a), b, ts_of(x, b));
 		jmap_close(o);
+		w->written++;
 	}
 }
 
 /*
  * Too many runs for the bound: end the window where the runs started so
- * far reach it (the start bins of the first replay say where).
+ * far, and the names of their threads, reach it (the first replay's
+ * start bins say where).
  */
 static void cut_window(struct exp *x, struct tw *w)
 {
 	uint64_t sum = 0, len = x->end - x->lo, i;
 
 	for (i = 0; i < EXP_START_BINS; i++) {
-		if (sum + x->start_bins[i] > w->budget_runs)
+		uint64_t cost = x->start_bins[i] + x->head_bins[i];
+
+		if (sum + cost > w->budget_runs)
 			break;
-		sum += x->start_bins[i];
+		sum += cost;
 	}
 	if (i && i < EXP_START_BINS)
 		x->end = x->lo + len * i / EXP_START_BINS;
@@ -277,7 +308,7 @@ int exp_trace(struct exp *x)
 	};
 	struct tw w;
 	struct es_out *o = &w.jo;
-	uint64_t fixed, end0 = x->end;
+	uint64_t end0 = x->end, room;
 	int ret;
 
 	memset(&w, 0, sizeof(w));
@@ -290,14 +321,19 @@ int exp_trace(struct exp *x)
 	jmap_open(o);
 	jkey(o, "traceEvents");
 	jarr_open(o);
-	fixed = tracks(x, o) + x->nspans;
+	w.gnamed = calloc(x->nrows + 1, 1);
+	if (!w.gnamed) {
+		x->oom = true;
+		es_out_close(o);
+		return -1;
+	}
+	tracks(x, &w);
+	/* what is left for the runs, their threads' names and processes' */
 	w.budget_anomalies = x->opt->max_events / 10;
-	/* the tracks (two events a frame) come on top if they are many */
-	w.budget_runs = x->opt->max_events / 2;
-	if (x->opt->max_events > fixed + w.budget_anomalies &&
-	    x->opt->max_events - fixed - w.budget_anomalies > w.budget_runs)
-		w.budget_runs = x->opt->max_events - fixed - w.budget_anomalies;
-	if (x->runs > w.budget_runs) {
+	room = w.written + x->nspans + w.budget_anomalies + 2 * w.ngroups;
+	w.budget_runs = x->opt->max_events > room ?
+				x->opt->max_events - room : 0;
+	if (x->runs + x->nheads > w.budget_runs) {
 		cut_window(x, &w);
 		fprintf(x->o->err, "earlyslab: export: warning: %s: %" PRIu64
 			" runs in view, more than the %" PRIu64
@@ -307,7 +343,7 @@ int exp_trace(struct exp *x)
 			x->t->name, x->runs, x->opt->max_events, x->lo,
 			x->end - 1, x->lo, end0 - 1);
 	}
-	phase_slices(x, o);
+	phase_slices(x, &w);
 	x->slot = 0;
 	x->anomalies = x->errors = 0;
 	ret = es_replay_run(x->t, &ops, x, 0, UINT64_MAX);
@@ -320,6 +356,7 @@ int exp_trace(struct exp *x)
 			   "ts: cycles/1000 since the first event" :
 			   "seq: one sequence number per microsecond");
 	jk_u64(o, "events", x->t->counts.committed);
+	jk_u64(o, "trace_events", w.written);
 	jk_u64(o, "seq_first", x->lo);
 	jk_u64(o, "seq_last", x->end - 1);
 	jk_u64(o, "page_frames", x->nrows);
@@ -333,6 +370,7 @@ int exp_trace(struct exp *x)
 		ret = -1;
 	if (ret && strstr(es_error(x->t), "memory"))
 		x->oom = true;
+	free(w.gnamed);
 	x->w = NULL;
 	return ret;
 }
