@@ -153,20 +153,47 @@ bool exp_run_in_view(const struct exp *x, const struct es_run *run,
 	return true;
 }
 
-/* Index of the first row at or above @pfn. */
+/*
+ * Index of the first row at or above @pfn. Rows come in runs of
+ * consecutive pfns (a bank of memory): the search is over those runs,
+ * few and in cache, then a subtraction.
+ */
 size_t exp_row_of(const struct exp *x, uint64_t pfn)
 {
-	size_t a = 0, b = x->nrows;
+	size_t a = 0, b = x->nsegs, row;
 
 	while (a < b) {
 		size_t m = a + (b - a) / 2;
 
-		if (x->rows[m].pfn < pfn)
+		if (x->segs[m].pfn <= pfn)
 			a = m + 1;
 		else
 			b = m;
 	}
-	return a;
+	if (!a)
+		return 0;	/* below every row */
+	row = x->segs[a - 1].row + (size_t)(pfn - x->segs[a - 1].pfn);
+	if (a < x->nsegs && row >= x->segs[a].row)
+		return x->segs[a].row;	/* in the gap before the next run */
+	return row < x->nrows ? row : x->nrows;
+}
+
+static int make_segs(struct exp *x)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < x->nrows; i++)
+		n += !i || x->rows[i].pfn != x->rows[i - 1].pfn + 1;
+	x->segs = calloc(n ? n : 1, sizeof(*x->segs));
+	if (!x->segs)
+		return -1;
+	for (i = 0; i < x->nrows; i++) {
+		if (i && x->rows[i].pfn == x->rows[i - 1].pfn + 1)
+			continue;
+		x->segs[x->nsegs].pfn = x->rows[i].pfn;
+		x->segs[x->nsegs++].row = i;
+	}
+	return 0;
 }
 
 static bool is_row(const struct exp *x, uint64_t pfn)
@@ -359,6 +386,8 @@ static int collect(struct exp *x)
 		free(keys);
 	}
 	es_pfnmap_destroy(&c.rows);
+	if (!x->oom && !ret && make_segs(x))
+		x->oom = true;
 	if (x->oom || ret)
 		return -1;
 	assign_classes(x);
@@ -392,6 +421,7 @@ static void phase_window(struct exp *x)
 static void exp_free(struct exp *x)
 {
 	free(x->rows);
+	free(x->segs);
 	free(x->caches);
 	es_pfnmap_destroy(&x->cmap);
 }

@@ -99,6 +99,12 @@ struct exp {
 	/* rows: the page frames in view, sorted */
 	struct exp_row *rows;
 	size_t nrows;
+	/* runs of consecutive pfns in the rows, for exp_row_of() */
+	struct exp_seg {
+		uint64_t pfn;
+		size_t row;
+	} *segs;
+	size_t nsegs;
 	/* caches in view, and the map from address to index + 1 */
 	struct exp_cache *caches;
 	size_t ncaches, ccap;

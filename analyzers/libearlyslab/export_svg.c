@@ -257,11 +257,12 @@ static int svg_run(struct es_replay *r, const struct es_run *run)
 		n -= x->opt->pfn_lo - first;
 		first = x->opt->pfn_lo;
 	}
+	if (x->opt->has_pfn && n - 1 > x->opt->pfn_hi - first)
+		n = x->opt->pfn_hi - first + 1;
+	/* the first replay made each of these frames a row */
 	r0 = exp_row_of(x, first);
-	r1 = exp_row_of(x, first + n - 1 < first ? UINT64_MAX : first + n);
-	if (first + n - 1 < first)
-		r1 = x->nrows;
-	if (r1 <= r0)
+	r1 = r0 + n;
+	if (r1 > x->nrows || r1 < r0 || x->rows[r1 - 1].pfn != first + n - 1)
 		return 0;
 	if (!s->binned)
 		return detail_run(x, s, run, r0, r1 - r0, start, end);
