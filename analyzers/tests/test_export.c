@@ -912,6 +912,16 @@ static void test_trace(void **state)
 	yajl_tree_free(doc);
 	done(&r);
 
+	/* the cycle clock: microseconds from the first event */
+	r = export(t, "--format", "chrome-trace", "-o", "-", "--clock", "ts",
+		   "--seq", "100-199", NULL);
+	assert_int_equal(r.rc, 0);
+	doc = parse_json(r.out);
+	assert_non_null(strstr(r.out, "\"clock\":\"ts: cycles/1000 since the first event\""));
+	assert_non_null(strstr(r.out, "\"seq_first\":100,\"seq_last\":199"));
+	yajl_tree_free(doc);
+	done(&r);
+
 	/* a view */
 	r = export(t, "--format", "chrome-trace", "-o", "-", "--cache",
 		   "dentry", "--seq", "0-9999", NULL);
