@@ -14,8 +14,15 @@
 
 #include "export.h"
 
-enum { OPT_FORMAT = 300, OPT_CLOCK, OPT_PFN, OPT_CACHE, OPT_PHASE, OPT_SEQ,
-	OPT_MAX_EVENTS };
+enum {
+	OPT_FORMAT = 300,
+	OPT_CLOCK,
+	OPT_PFN,
+	OPT_CACHE,
+	OPT_PHASE,
+	OPT_SEQ,
+	OPT_MAX_EVENTS
+};
 
 /*
  * Far apart from each other and from the anomaly marks' red: Tableau's
@@ -53,7 +60,10 @@ void exp_xml(FILE *f, const char *s)
 		default:
 			/* names are ASCII already; a path may not be */
 			fputc((unsigned char)*s < 0x20 ||
-			      (unsigned char)*s > 0x7e ? '?' : *s, f);
+					      (unsigned char)*s > 0x7e ?
+				      '?' :
+				      *s,
+			      f);
 		}
 	}
 }
@@ -78,8 +88,7 @@ static int parse_span(const char *s, uint64_t *lo, uint64_t *hi)
 		return -1;
 	memcpy(buf, s, (size_t)(dash - s));
 	buf[dash - s] = '\0';
-	return es_parse_u64(buf, lo) || es_parse_u64(dash + 1, hi) ||
-	       *hi < *lo;
+	return es_parse_u64(buf, lo) || es_parse_u64(dash + 1, hi) || *hi < *lo;
 }
 
 static int parse_phases(const char *list, uint32_t *mask)
@@ -110,7 +119,7 @@ bool exp_run_span(const struct exp *x, const struct es_run *run,
 	if (run->free_seq != ES_NO_SEQ)
 		*end = run->free_seq + 1;
 	else if (run->flags & ES_RUN_REPLACED)
-		*end = x->slot;		/* the getpages that replaced it */
+		*end = x->slot; /* the getpages that replaced it */
 	else
 		*end = x->nslots;
 	if (*start == ES_NO_SEQ)
@@ -126,8 +135,8 @@ static bool pfns_in_view(const struct exp *x, uint64_t pfn, uint64_t pages)
 
 	if (last < pfn)
 		last = UINT64_MAX;
-	return !x->opt->has_pfn || (last >= x->opt->pfn_lo &&
-				    pfn <= x->opt->pfn_hi);
+	return !x->opt->has_pfn ||
+	       (last >= x->opt->pfn_lo && pfn <= x->opt->pfn_hi);
 }
 
 /* Is @run in view? Its span, clipped to the window, in [*start, *end). */
@@ -143,8 +152,9 @@ bool exp_run_in_view(const struct exp *x, const struct es_run *run,
 	if (run->order > ES_MAX_ORDER ||
 	    !pfns_in_view(x, run->pfn, 1ULL << run->order))
 		return false;
-	if (c && *c && ((!run->cache && !run->name[0]) ||
-			!es_cache_match(c, run->cache, run->name)))
+	if (c && *c &&
+	    ((!run->cache && !run->name[0]) ||
+	     !es_cache_match(c, run->cache, run->name)))
 		return false;
 	if (*start < x->lo)
 		*start = x->lo;
@@ -171,10 +181,10 @@ size_t exp_row_of(const struct exp *x, uint64_t pfn)
 			b = m;
 	}
 	if (!a)
-		return 0;	/* below every row */
+		return 0; /* below every row */
 	row = x->segs[a - 1].row + (size_t)(pfn - x->segs[a - 1].pfn);
 	if (a < x->nsegs && row >= x->segs[a].row)
-		return x->segs[a].row;	/* in the gap before the next run */
+		return x->segs[a].row; /* in the gap before the next run */
 	return row < x->nrows ? row : x->nrows;
 }
 
@@ -252,7 +262,7 @@ uint32_t exp_class_of(struct exp *x, uint64_t cache)
 
 struct collect {
 	struct exp *x;
-	struct es_pfnmap rows;	/* aux: 1 + node of the first head, or 0 */
+	struct es_pfnmap rows; /* aux: 1 + node of the first head, or 0 */
 };
 
 static size_t start_bin(const struct exp *x, uint64_t seq)
@@ -277,11 +287,11 @@ static int col_run(struct es_replay *r, const struct es_run *run)
 		e = es_pfnmap_add(&c->rows, p);
 		if (!e)
 			goto oom;
-		if (!in) {	/* the first frame in view: the run's thread */
+		if (!in) { /* the first frame in view: the run's thread */
 			if (!e->aux)
 				e->aux = 1 + (uint64_t)(uint32_t)run->nid;
 			if (start < e->skip_seq)
-				e->skip_seq = start;	/* its first run */
+				e->skip_seq = start; /* its first run */
 		}
 		in++;
 	}
@@ -337,8 +347,8 @@ static void assign_classes(struct exp *x)
 	if (x->ncaches)
 		qsort(x->caches, x->ncaches, sizeof(*x->caches), by_pages);
 	for (i = 0; i < x->ncaches; i++) {
-		struct es_pfn_ent *e = es_pfnmap_get(&x->cmap,
-						     x->caches[i].cache);
+		struct es_pfn_ent *e =
+			es_pfnmap_get(&x->cmap, x->caches[i].cache);
 
 		e->aux = i + 1;
 		x->caches[i].cls = i < own ? (uint32_t)i : EXP_OTHER;
@@ -463,8 +473,10 @@ static int parse_opts(struct es_out *o, int argc, char **argv,
 			break;
 		case OPT_PFN:
 			if (parse_span(optarg, &eo->pfn_lo, &eo->pfn_hi))
-				return opt_fail(o, "bad pfn range '%s' (expected PFN or FIRST-LAST)",
-						optarg);
+				return opt_fail(
+					o,
+					"bad pfn range '%s' (expected PFN or FIRST-LAST)",
+					optarg);
 			eo->has_pfn = true;
 			break;
 		case OPT_CACHE:
@@ -472,20 +484,26 @@ static int parse_opts(struct es_out *o, int argc, char **argv,
 			break;
 		case OPT_PHASE:
 			if (parse_phases(optarg, &eo->phases))
-				return opt_fail(o, "bad phase list '%s' (expected boot, early, free_all, window, up, full)",
-						optarg);
+				return opt_fail(
+					o,
+					"bad phase list '%s' (expected boot, early, free_all, window, up, full)",
+					optarg);
 			break;
 		case OPT_SEQ:
 			if (parse_span(optarg, &eo->seq_lo, &eo->seq_hi))
-				return opt_fail(o, "bad sequence range '%s' (expected SEQ or FIRST-LAST)",
-						optarg);
+				return opt_fail(
+					o,
+					"bad sequence range '%s' (expected SEQ or FIRST-LAST)",
+					optarg);
 			eo->has_seq = true;
 			break;
 		case OPT_MAX_EVENTS:
 			if (es_parse_u64(optarg, &eo->max_events) ||
 			    eo->max_events < 1000)
-				return opt_fail(o, "bad --max-events '%s' (expected a number >= 1000)",
-						optarg);
+				return opt_fail(
+					o,
+					"bad --max-events '%s' (expected a number >= 1000)",
+					optarg);
 			break;
 		case 'h':
 			return 1;
@@ -498,20 +516,25 @@ static int parse_opts(struct es_out *o, int argc, char **argv,
 			return opt_fail(o, "option '%s' needs an argument",
 					argv[optind - 1]);
 		default:
-			return opt_fail(o, "unknown option '%s' (see earlyslab export --help)",
-					argv[optind - 1]);
+			return opt_fail(
+				o,
+				"unknown option '%s' (see earlyslab export --help)",
+				argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return opt_fail(o, "unexpected argument '%s'", argv[optind]);
 	if (!eo->format)
-		return opt_fail(o, "%s", "--format svg|chrome-trace is required");
+		return opt_fail(o, "%s",
+				"--format svg|chrome-trace is required");
 	if (strcmp(eo->format, "svg") && strcmp(eo->format, "chrome-trace") &&
 	    strcmp(eo->format, "perfetto"))
-		return opt_fail(o, "unknown format '%s' (expected svg or chrome-trace)",
-				eo->format);
+		return opt_fail(
+			o, "unknown format '%s' (expected svg or chrome-trace)",
+			eo->format);
 	if (!eo->path)
-		return opt_fail(o, "%s", "-o FILE is required ('-o -' for stdout)");
+		return opt_fail(o, "%s",
+				"-o FILE is required ('-o -' for stdout)");
 	if (strcmp(clock, "seq") && strcmp(clock, "ts"))
 		return opt_fail(o, "unknown clock '%s' (expected seq or ts)",
 				clock);
@@ -555,7 +578,9 @@ int es_cmd_export(struct es_out *o, int argc, char **argv)
 	if (eo.phases)
 		phase_window(x);
 	if (x->end <= x->lo) {
-		fprintf(o->err, "earlyslab: export: %s: no events in the sequence range asked for (the trace has seq 0-%" PRIu64 ")\n",
+		fprintf(o->err,
+			"earlyslab: export: %s: no events in the sequence range asked for (the trace has seq 0-%" PRIu64
+			")\n",
 			t->name, x->nslots ? x->nslots - 1 : 0);
 		exp_free(x);
 		free(x);
@@ -591,9 +616,9 @@ int es_cmd_export(struct es_out *o, int argc, char **argv)
 			x->oom ? "out of memory" : "write error");
 		ret = 2;
 	} else if (f != o->f) {
-		fprintf(o->f, "wrote %s (%s: %zu page frames, %" PRIu64
-			" events)\n", eo.path, eo.format, x->nrows,
-			t->counts.committed);
+		fprintf(o->f,
+			"wrote %s (%s: %zu page frames, %" PRIu64 " events)\n",
+			eo.path, eo.format, x->nrows, t->counts.committed);
 	}
 	exp_free(x);
 	free(x);

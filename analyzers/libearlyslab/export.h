@@ -26,19 +26,19 @@
  * own colour; with more, the EXP_NR_COLORS - 1 with the most pages do and
  * the rest share EXP_OTHER, the "other" class.
  */
-#define EXP_NR_COLORS	16
-#define EXP_NR_CLASSES	(EXP_NR_COLORS + 1)
-#define EXP_OTHER	EXP_NR_COLORS
+#define EXP_NR_COLORS 16
+#define EXP_NR_CLASSES (EXP_NR_COLORS + 1)
+#define EXP_OTHER EXP_NR_COLORS
 
 /*
  * The SVG's text is laid out as if every character were this wide (in em):
  * wider than the average of DejaVu Sans or Liberation Sans (digits are
  * 0.64 em), so that boxes computed this way contain the drawn text.
  */
-#define EXP_EM		0.66
+#define EXP_EM 0.66
 
 /* Phase changes kept for the shading and the phase track. */
-#define EXP_MAX_SPANS	1024
+#define EXP_MAX_SPANS 1024
 
 /*
  * Chrome trace events written at most, by default: about 400 bytes each,
@@ -46,29 +46,29 @@
  * (its trace processor's memory, typically limited to 2 GB, holds 2 to 4
  * times the trace; a 900 MB JSON trace is known to crash it).
  */
-#define EXP_TRACE_MAX_EVENTS	500000ULL
+#define EXP_TRACE_MAX_EVENTS 500000ULL
 
 /* Start bins of the runs, to cut a too long trace at a sequence number. */
-#define EXP_START_BINS	4096
+#define EXP_START_BINS 4096
 
 struct exp_cache {
 	uint64_t cache;
-	uint64_t pages;		/* page frames of its runs in view */
+	uint64_t pages; /* page frames of its runs in view */
 	uint64_t runs;
-	uint32_t cls;		/* colour class */
+	uint32_t cls; /* colour class */
 	char name[ES_NAME_LEN];
 };
 
 struct exp_span {
-	uint64_t seq;		/* first sequence number of the phase */
+	uint64_t seq; /* first sequence number of the phase */
 	uint32_t phase;
 };
 
 struct exp_row {
 	uint64_t pfn;
-	uint32_t head;		/* a run starts here */
-	int32_t nid;		/* node of the first run starting here */
-	uint32_t group;		/* trace writer: its process */
+	uint32_t head; /* a run starts here */
+	int32_t nid; /* node of the first run starting here */
+	uint32_t group; /* trace writer: its process */
 };
 
 struct exp_opts {
@@ -79,12 +79,12 @@ struct exp_opts {
 	const char *format;
 	/* the view */
 	bool has_pfn;
-	uint64_t pfn_lo, pfn_hi;	/* inclusive */
+	uint64_t pfn_lo, pfn_hi; /* inclusive */
 	const char *cache;
-	uint32_t phases;		/* bit per phase, 0: any */
+	uint32_t phases; /* bit per phase, 0: any */
 	bool has_seq;
-	uint64_t seq_lo, seq_hi;	/* inclusive */
-	uint64_t max_events;		/* chrome trace bound */
+	uint64_t seq_lo, seq_hi; /* inclusive */
+	uint64_t max_events; /* chrome trace bound */
 };
 
 struct exp {
@@ -93,7 +93,7 @@ struct exp {
 	const struct exp_opts *opt;
 	FILE *f;
 	uint64_t nslots;
-	uint64_t slot;		/* the slot being replayed */
+	uint64_t slot; /* the slot being replayed */
 	/* sequence window [lo, end) */
 	uint64_t lo, end;
 	/* rows: the page frames in view, sorted */
@@ -103,13 +103,13 @@ struct exp {
 	struct exp_seg {
 		uint64_t pfn;
 		size_t row;
-	} *segs;
+	} * segs;
 	size_t nsegs;
 	/* caches in view, and the map from address to index + 1 */
 	struct exp_cache *caches;
 	size_t ncaches, ccap;
 	struct es_pfnmap cmap;
-	uint32_t nclasses;	/* classes in use, other included */
+	uint32_t nclasses; /* classes in use, other included */
 	uint64_t other_caches, other_pages;
 	/* phase changes over the whole trace */
 	struct exp_span spans[EXP_MAX_SPANS];
@@ -118,13 +118,13 @@ struct exp {
 	uint32_t cur_phase;
 	/* counts over the view */
 	uint64_t runs;
-	uint64_t nheads;	/* rows where a run starts */
+	uint64_t nheads; /* rows where a run starts */
 	uint64_t anomalies, errors;
-	uint64_t start_bins[EXP_START_BINS];	/* runs starting there */
-	uint64_t head_bins[EXP_START_BINS];	/* frames whose first run does */
+	uint64_t start_bins[EXP_START_BINS]; /* runs starting there */
+	uint64_t head_bins[EXP_START_BINS]; /* frames whose first run does */
 	uint64_t first_ts;
 	bool oom;
-	void *w;		/* the writer's state */
+	void *w; /* the writer's state */
 };
 
 /* export.c */

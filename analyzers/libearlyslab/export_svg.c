@@ -24,22 +24,22 @@
 
 #include "export.h"
 
-#define SVG_LEFT	104
-#define SVG_PLOT_W	900
-#define SVG_PLOT_H	560
-#define SVG_TOP		100	/* title, subtitle, three lanes of phase names */
-#define SVG_BOTTOM	70
-#define SVG_LEGEND_W	300
-#define SVG_LANES	3
-#define SVG_LANE_Y	60	/* baseline of the first lane */
-#define SVG_LANE_H	13
-#define SVG_LINE	16	/* legend line height */
-#define SVG_MARK_CELL	4
+#define SVG_LEFT 104
+#define SVG_PLOT_W 900
+#define SVG_PLOT_H 560
+#define SVG_TOP 100 /* title, subtitle, three lanes of phase names */
+#define SVG_BOTTOM 70
+#define SVG_LEGEND_W 300
+#define SVG_LANES 3
+#define SVG_LANE_Y 60 /* baseline of the first lane */
+#define SVG_LANE_H 13
+#define SVG_LINE 16 /* legend line height */
+#define SVG_MARK_CELL 4
 #define SVG_DETAIL_MARKS 200
-#define SVG_LEVELS	4
-#define DETAIL_MAX_RUNS	1500
-#define DETAIL_MIN_ROW	4
-#define DETAIL_MAX_ROW	16
+#define SVG_LEVELS 4
+#define DETAIL_MAX_RUNS 1500
+#define DETAIL_MIN_ROW 4
+#define DETAIL_MAX_ROW 16
 
 static const char *const phase_fill[EST_PHASE_MAX] = {
 	"#eeeeee", "#dcebf8", "#fbe9c6", "#f8d6d2", "#dff0d8", "#f7f7f7",
@@ -55,17 +55,17 @@ struct mark {
 struct svg {
 	bool binned;
 	double plot_w, plot_h;
-	double row_h;		/* detail: pixels per row */
+	double row_h; /* detail: pixels per row */
 	/* binned */
-	uint64_t fpr;		/* rows per bin row */
-	uint64_t nbr;		/* bin rows */
-	uint64_t spc;		/* sequence numbers per column */
+	uint64_t fpr; /* rows per bin row */
+	uint64_t nbr; /* bin rows */
+	uint64_t spc; /* sequence numbers per column */
 	uint64_t ncols;
-	double rowh, colw;	/* a cell's height and width in pixels */
-	float *cov;		/* [class][bin row][col] partial columns */
-	int32_t *diff;		/* [class][bin row][col + 1] whole columns */
+	double rowh, colw; /* a cell's height and width in pixels */
+	float *cov; /* [class][bin row][col] partial columns */
+	int32_t *diff; /* [class][bin row][col + 1] whole columns */
 	/* anomalies */
-	unsigned char *grid;	/* bit 0: warning, bit 1: error */
+	unsigned char *grid; /* bit 0: warning, bit 1: error */
 	size_t gw, gh;
 	struct mark *marks;
 	size_t nmarks;
@@ -177,12 +177,14 @@ static int detail_run(struct exp *x, struct svg *s, const struct es_run *run,
 	if (w < 1.0)
 		w = 1.0;
 	if (h > 5)
-		h -= 1;		/* a gap between rows */
-	fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"%s%s><title>",
+		h -= 1; /* a gap between rows */
+	fprintf(f,
+		"<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"%s%s><title>",
 		x0, ypos(s, r0), w, h, exp_palette(cls),
 		run->flags & ES_RUN_NO_ALLOC ? " fill-opacity=\"0.4\"" : "",
 		run->flags & ES_RUN_EARLY ?
-			" stroke=\"#222\" stroke-width=\"0.8\"" : "");
+			" stroke=\"#222\" stroke-width=\"0.8\"" :
+			"");
 	exp_xml(f, run->name[0] ? run->name : "-");
 	fprintf(f, " pfn 0x%" PRIx64 " order %u node %d, ", run->pfn,
 		run->order, run->nid);
@@ -199,8 +201,8 @@ static int detail_run(struct exp *x, struct svg *s, const struct es_run *run,
 		exp_xml(f, es_format_caller(x->t, run->free_caller, caller,
 					    sizeof(caller)));
 	} else {
-		fprintf(f, ", %s", run->flags & ES_RUN_LIVE ? "live" :
-							      "replaced");
+		fprintf(f, ", %s",
+			run->flags & ES_RUN_LIVE ? "live" : "replaced");
 	}
 	fputs("</title></rect>\n", f);
 	return ferror(f) ? -1 : 0;
@@ -231,7 +233,8 @@ static void bin_run(struct exp *x, struct svg *s, uint32_t pl, size_t r0,
 			k = r0 + nr - r;
 		r += k;
 		if (cs == ce) {
-			s->cov[(plane + b) * s->ncols + cs] += (float)(k * (en - st));
+			s->cov[(plane + b) * s->ncols + cs] +=
+				(float)(k * (en - st));
 			continue;
 		}
 		s->cov[(plane + b) * s->ncols + cs] +=
@@ -333,15 +336,18 @@ static void grid_marks(struct exp *x, struct svg *s, unsigned char bit,
 	if (!n)
 		return;
 	for (pass = 0; pass < 2; pass++) {
-		fprintf(f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" d=\"",
+		fprintf(f,
+			"<path fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" d=\"",
 			pass ? color : "#fff", pass ? "2" : "4");
 		for (i = 0; i < s->gw * s->gh; i++) {
 			if (!(s->grid[i] & bit))
 				continue;
-			mark_path(f, SVG_LEFT + (double)(i % s->gw) * SVG_MARK_CELL +
-					     SVG_MARK_CELL / 2.0,
-				  SVG_TOP + (double)(i / s->gw) * SVG_MARK_CELL +
-					  SVG_MARK_CELL / 2.0);
+			mark_path(
+				f,
+				SVG_LEFT + (double)(i % s->gw) * SVG_MARK_CELL +
+					SVG_MARK_CELL / 2.0,
+				SVG_TOP + (double)(i / s->gw) * SVG_MARK_CELL +
+					SVG_MARK_CELL / 2.0);
 			if (i % 8 == 7)
 				fputc('\n', f);
 		}
@@ -413,7 +419,7 @@ static unsigned char *cell_codes(struct exp *x, struct svg *s)
 	}
 	for (b = 0; b < s->nbr; b++) {
 		uint64_t frames = b + 1 < s->nbr ? s->fpr :
-				  x->nrows - b * s->fpr;
+						   x->nrows - b * s->fpr;
 
 		memset(run, 0, x->nclasses * sizeof(*run));
 		for (c = 0; c < s->ncols; c++) {
@@ -456,7 +462,8 @@ static void draw_raster(struct exp *x, struct svg *s, const unsigned char *code)
 	uint64_t b, c, c0;
 
 	/* in cell units: a stroke one cell high along each row */
-	fprintf(f, "<g id=\"cells\" fill=\"none\" stroke-width=\"1\" transform=\"translate(%d %d) scale(%g %g)\">\n",
+	fprintf(f,
+		"<g id=\"cells\" fill=\"none\" stroke-width=\"1\" transform=\"translate(%d %d) scale(%g %g)\">\n",
 		SVG_LEFT, SVG_TOP, s->colw, s->rowh);
 	for (want = 0; want < n; want++) {
 		bool open = false;
@@ -472,9 +479,12 @@ static void draw_raster(struct exp *x, struct svg *s, const unsigned char *code)
 				       code[b * s->ncols + c0] == want)
 					c0++;
 				if (!open) {
-					fprintf(f, "<path stroke=\"%s\" stroke-opacity=\"%.2f\" d=\"",
-						exp_palette(class_of_plane(x, want / SVG_LEVELS)),
-						level_opacity[want % SVG_LEVELS]);
+					fprintf(f,
+						"<path stroke=\"%s\" stroke-opacity=\"%.2f\" d=\"",
+						exp_palette(class_of_plane(
+							x, want / SVG_LEVELS)),
+						level_opacity[want %
+							      SVG_LEVELS]);
 					open = true;
 				}
 				if (pen < 0)
@@ -507,7 +517,8 @@ static void draw_phases(struct exp *x, struct svg *s)
 	fputs("<g id=\"phases\">\n", f);
 	for (i = 0; i < x->nspans; i++) {
 		uint64_t a = x->spans[i].seq, b = i + 1 < x->nspans ?
-					x->spans[i + 1].seq : x->nslots;
+							  x->spans[i + 1].seq :
+							  x->nslots;
 		const char *name = es_phase_name(x->spans[i].phase);
 		double x0, x1, w;
 
@@ -515,7 +526,9 @@ static void draw_phases(struct exp *x, struct svg *s)
 			continue;
 		x0 = xpos(x, s, a < x->lo ? x->lo : a);
 		x1 = xpos(x, s, b > x->end ? x->end : b);
-		fprintf(f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\"><title>phase %s, seq %" PRIu64 "-%" PRIu64 "</title></rect>\n",
+		fprintf(f,
+			"<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\"><title>phase %s, seq %" PRIu64
+			"-%" PRIu64 "</title></rect>\n",
 			x0, SVG_TOP, x1 - x0, s->plot_h,
 			phase_fill[x->spans[i].phase], name, a, b - 1);
 		/* the first lane with room, else leave the name out */
@@ -527,8 +540,10 @@ static void draw_phases(struct exp *x, struct svg *s)
 			s->dropped_labels++;
 			continue;
 		}
-		fprintf(f, "<line x1=\"%.2f\" y1=\"%.0f\" x2=\"%.2f\" y2=\"%d\" stroke=\"#999\" stroke-width=\"0.6\"/>\n",
-			x0, SVG_LANE_Y - 9 + (double)l * SVG_LANE_H, x0, SVG_TOP);
+		fprintf(f,
+			"<line x1=\"%.2f\" y1=\"%.0f\" x2=\"%.2f\" y2=\"%d\" stroke=\"#999\" stroke-width=\"0.6\"/>\n",
+			x0, SVG_LANE_Y - 9 + (double)l * SVG_LANE_H, x0,
+			SVG_TOP);
 		text(f, x0 + 2, SVG_LANE_Y + (double)l * SVG_LANE_H, 10, NULL,
 		     "fill=\"#333\"", name);
 		lane_end[l] = x0 + 2 + w + 4;
@@ -561,12 +576,14 @@ static void draw_axes(struct exp *x, struct svg *s)
 	size_t i, every;
 	char buf[64];
 
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#333\"/>\n",
+	fprintf(f,
+		"<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#333\"/>\n",
 		SVG_LEFT, SVG_TOP, s->plot_w, s->plot_h);
 	for (q = (x->lo + step - 1) / step * step; q < x->end; q += step) {
 		double px = xpos(x, s, q);
 
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#333\"/>\n",
+		fprintf(f,
+			"<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#333\"/>\n",
 			px, bottom, px, bottom + 4);
 		snprintf(buf, sizeof(buf), "%" PRIu64, q);
 		text(f, px, bottom + 16, 10, "middle", NULL, buf);
@@ -576,7 +593,8 @@ static void draw_axes(struct exp *x, struct svg *s)
 	snprintf(buf, sizeof(buf), "sequence number (%" PRIu64 "-%" PRIu64 ")",
 		 x->lo, x->end - 1);
 	text(f, SVG_LEFT + s->plot_w / 2, bottom + 34, 11, "middle", NULL, buf);
-	fprintf(f, "<text x=\"16\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 16 %.0f)\">page frames in view, by pfn (not to scale)</text>\n",
+	fprintf(f,
+		"<text x=\"16\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 16 %.0f)\">page frames in view, by pfn (not to scale)</text>\n",
 		SVG_TOP + s->plot_h / 2, SVG_TOP + s->plot_h / 2);
 
 	/* pfn labels, at least 13 px apart */
@@ -585,8 +603,9 @@ static void draw_axes(struct exp *x, struct svg *s)
 		every *= s->fpr;
 	for (i = 0; i < x->nrows; i += every) {
 		snprintf(buf, sizeof(buf), "0x%" PRIx64, x->rows[i].pfn);
-		text(f, SVG_LEFT - 4, ypos(s, i) + (rh > 9 ? rh / 2 : 4.5) + 3.5,
-		     9, "end", "fill=\"#444\"", buf);
+		text(f, SVG_LEFT - 4,
+		     ypos(s, i) + (rh > 9 ? rh / 2 : 4.5) + 3.5, 9, "end",
+		     "fill=\"#444\"", buf);
 	}
 	/* where pfns jump: a dashed line, or a tick left of the plot */
 	fputs("<path fill=\"none\" stroke=\"#888\" stroke-width=\"0.6\"", f);
@@ -615,7 +634,8 @@ static double legend_line(FILE *f, double lx, double ly, const char *fill,
 			  const char *stroke, const char *label,
 			  const char *right)
 {
-	fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"10\" fill=\"%s\"%s%s%s/>\n",
+	fprintf(f,
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"10\" fill=\"%s\"%s%s%s/>\n",
 		lx, ly - 9, fill, stroke ? " stroke=\"" : "",
 		stroke ? stroke : "", stroke ? "\"" : "");
 	text(f, lx + 18, ly, 11, NULL, NULL, label);
@@ -625,8 +645,7 @@ static double legend_line(FILE *f, double lx, double ly, const char *fill,
 }
 
 /* As many of "a, b, c" as fit in @room characters, then "...". */
-static void name_list(const struct exp *x, size_t from, char *buf,
-		      size_t room)
+static void name_list(const struct exp *x, size_t from, char *buf, size_t room)
 {
 	size_t i, n = 0;
 
@@ -661,15 +680,18 @@ static double draw_legend(struct exp *x, struct svg *s)
 	ly += SVG_LINE;
 	for (i = 0; i < own; i++) {
 		snprintf(buf, sizeof(buf), "%" PRIu64 " page%s",
-			 x->caches[i].pages, x->caches[i].pages == 1 ? "" : "s");
+			 x->caches[i].pages,
+			 x->caches[i].pages == 1 ? "" : "s");
 		fputs("<g><title>", f);
 		exp_xml(f, x->caches[i].name);
-		fprintf(f, " 0x%" PRIx64 ": %" PRIu64 " runs, %" PRIu64 " pages</title>\n",
+		fprintf(f,
+			" 0x%" PRIx64 ": %" PRIu64 " runs, %" PRIu64
+			" pages</title>\n",
 			x->caches[i].cache, x->caches[i].runs,
 			x->caches[i].pages);
-		ly = legend_line(f, lx, ly, exp_palette(x->caches[i].cls),
-				 NULL, x->caches[i].name[0] ?
-					       x->caches[i].name : "(no name)",
+		ly = legend_line(f, lx, ly, exp_palette(x->caches[i].cls), NULL,
+				 x->caches[i].name[0] ? x->caches[i].name :
+							"(no name)",
 				 buf);
 		fputs("</g>\n", f);
 	}
@@ -687,7 +709,8 @@ static double draw_legend(struct exp *x, struct svg *s)
 		ly += SVG_LINE;
 	}
 	if (!x->ncaches) {
-		text(f, lx, ly, 11, NULL, "fill=\"#555\"", "(no slab pages in view)");
+		text(f, lx, ly, 11, NULL, "fill=\"#555\"",
+		     "(no slab pages in view)");
 		ly += SVG_LINE;
 	}
 	ly += 8;
@@ -700,15 +723,15 @@ static double draw_legend(struct exp *x, struct svg *s)
 	text(f, lx, ly, 11, NULL, "font-weight=\"bold\"", "marks");
 	ly += SVG_LINE;
 	if (s->binned) {
-		snprintf(buf, sizeof(buf), "a cell: %" PRIu64 " frame%s x %" PRIu64
-			 " seq", s->fpr, s->fpr > 1 ? "s" : "", s->spc);
+		snprintf(buf, sizeof(buf),
+			 "a cell: %" PRIu64 " frame%s x %" PRIu64 " seq",
+			 s->fpr, s->fpr > 1 ? "s" : "", s->spc);
 		text(f, lx, ly, 11, NULL, NULL, buf);
 		ly += SVG_LINE;
 		text(f, lx, ly, 11, NULL, NULL,
 		     "colour: cache owning most of it;");
 		ly += SVG_LINE;
-		text(f, lx, ly, 11, NULL, NULL,
-		     "paler: less of it owned");
+		text(f, lx, ly, 11, NULL, NULL, "paler: less of it owned");
 		ly += SVG_LINE;
 		text(f, lx, ly, 11, NULL, NULL, "tick at left: pfn gap");
 		ly += SVG_LINE;
@@ -729,7 +752,8 @@ static double draw_legend(struct exp *x, struct svg *s)
 	fputs("<path fill=\"none\" stroke=\"#e80\" stroke-width=\"2\" d=\"", f);
 	mark_path(f, lx + 6, ly - 4);
 	fputs("\"/>\n", f);
-	snprintf(buf, sizeof(buf), "warnings: %" PRIu64, x->anomalies - x->errors);
+	snprintf(buf, sizeof(buf), "warnings: %" PRIu64,
+		 x->anomalies - x->errors);
 	text(f, lx + 18, ly, 11, NULL, NULL, buf);
 	ly += SVG_LINE;
 	if (x->anomalies > s->nmarks) {
@@ -750,10 +774,12 @@ static void draw_head(struct exp *x, struct svg *s, double height)
 	char title[512];
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n",
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n",
 		width, height, width, height);
 	snprintf(title, sizeof(title),
-		 "early_slab_trace %s: %" PRIu64 " events, %zu page frames in view",
+		 "early_slab_trace %s: %" PRIu64
+		 " events, %zu page frames in view",
 		 x->t->name, x->t->counts.committed, x->nrows);
 	fputs("<title>", f);
 	exp_xml(f, title);
@@ -761,13 +787,15 @@ static void draw_head(struct exp *x, struct svg *s, double height)
 	      f);
 	/* the file's name, not its path, so that the title fits */
 	snprintf(title, sizeof(title),
-		 "early_slab_trace %.60s: %" PRIu64 " events, %zu page frames in view",
+		 "early_slab_trace %.60s: %" PRIu64
+		 " events, %zu page frames in view",
 		 base ? base + 1 : x->t->name, x->t->counts.committed,
 		 x->nrows);
 	text(f, SVG_LEFT, 22, 15, NULL, "font-weight=\"bold\"", title);
 	snprintf(title, sizeof(title),
 		 "slab page frames against sequence number, %s%s%s%s%s",
-		 s->binned ? "binned into cells" : "one bar per run (hover for details)",
+		 s->binned ? "binned into cells" :
+			     "one bar per run (hover for details)",
 		 x->opt->cache ? ", cache " : "",
 		 x->opt->cache ? x->opt->cache : "",
 		 x->opt->has_pfn ? ", pfn range" : "",
@@ -778,8 +806,8 @@ static void draw_head(struct exp *x, struct svg *s, double height)
 static double legend_height(const struct exp *x, const struct svg *s)
 {
 	size_t lines = 1 + x->ncaches - x->other_caches +
-		       (x->other_caches ? 2 : 0) + (x->ncaches ? 0 : 1) +
-		       1 + EST_PHASE_MAX + 1 + (s->binned ? 4 : 3) + 3;
+		       (x->other_caches ? 2 : 0) + (x->ncaches ? 0 : 1) + 1 +
+		       EST_PHASE_MAX + 1 + (s->binned ? 4 : 3) + 3;
 
 	return SVG_TOP + 8 + 16.0 + (double)lines * SVG_LINE + 16;
 }
@@ -836,10 +864,13 @@ int exp_svg(struct exp *x)
 	if (s.dropped_labels || x->spans_dropped) {
 		char buf[160];
 
-		snprintf(buf, sizeof(buf),
-			 "%zu phase name%s left out where phases are too narrow (hover the shading)%s",
-			 s.dropped_labels, s.dropped_labels == 1 ? "" : "s",
-			 x->spans_dropped ? "; phase changes past 1024 not shaded" : "");
+		snprintf(
+			buf, sizeof(buf),
+			"%zu phase name%s left out where phases are too narrow (hover the shading)%s",
+			s.dropped_labels, s.dropped_labels == 1 ? "" : "s",
+			x->spans_dropped ?
+				"; phase changes past 1024 not shaded" :
+				"");
 		text(x->f, SVG_LEFT, notes_y, 10, NULL, "fill=\"#555\"", buf);
 	}
 	fputs("</svg>\n", x->f);

@@ -22,22 +22,22 @@
 
 #include "export.h"
 
-#define GROUP_SHIFT	9	/* 512 frames: 2 MiB a process */
-#define PID_PHASES	1
-#define TID_PHASES	1
-#define TID_ANOMALIES	2
+#define GROUP_SHIFT 9 /* 512 frames: 2 MiB a process */
+#define PID_PHASES 1
+#define TID_PHASES 1
+#define TID_ANOMALIES 2
 
-#define ROW_HEAD	1	/* exp_row.head: a run starts here */
-#define ROW_NAMED	2	/* its thread is named */
+#define ROW_HEAD 1 /* exp_row.head: a run starts here */
+#define ROW_NAMED 2 /* its thread is named */
 
 struct tw {
 	struct es_out jo;
-	uint64_t written;	/* trace events */
+	uint64_t written; /* trace events */
 	uint64_t budget_anomalies;
 	uint64_t written_runs, dropped_runs, dropped_anomalies;
 	uint64_t budget_runs;
 	size_t ngroups;
-	unsigned char *gnamed;	/* per process: named */
+	unsigned char *gnamed; /* per process: named */
 };
 
 static uint64_t ts_of(const struct exp *x, uint64_t seq)
@@ -65,15 +65,15 @@ static void ts_dur(struct exp *x, struct es_out *o, uint64_t s0, uint64_t t0,
 		ju64(o, s0);
 	jkey(o, "dur");
 	if (x->opt->clock_ts)
-		yajl_gen_double(o->g, t1 >= t0 ? (double)(t1 - t0) / 1000.0 : 0);
+		yajl_gen_double(o->g,
+				t1 >= t0 ? (double)(t1 - t0) / 1000.0 : 0);
 	else
 		ju64(o, s1 - s0);
 }
 
 /* A metadata event: {"name": "<what>_<key>", "args": {<arg>: ...}}. */
-static void meta1(struct es_out *o, const char *what, const char *key,
-		  int pid, long tid, const char *arg, const char *str,
-		  long num)
+static void meta1(struct es_out *o, const char *what, const char *key, int pid,
+		  long tid, const char *arg, const char *str, long num)
 {
 	char name[32];
 
@@ -167,8 +167,7 @@ static int tw_run(struct es_replay *r, const struct es_run *run)
 	if (!exp_run_in_view(x, run, &start, &end))
 		return 0;
 	/* room for the slice and the names of its thread and process */
-	if (w->written + 4 >
-	    x->opt->max_events - w->budget_anomalies) {
+	if (w->written + 4 > x->opt->max_events - w->budget_anomalies) {
 		w->dropped_runs++;
 		return 0;
 	}
@@ -182,7 +181,8 @@ static int tw_run(struct es_replay *r, const struct es_run *run)
 	w->written++;
 	t0 = start == run->alloc_seq ? run->alloc_ts : ts_of(x, start);
 	t1 = run->free_seq != ES_NO_SEQ && end == run->free_seq + 1 ?
-		     run->free_ts : ts_of(x, end);
+		     run->free_ts :
+		     ts_of(x, end);
 	jmap_open(o);
 	jk_str(o, "name", run->name[0] ? run->name : "-");
 	jk_str(o, "cat", "slab");
@@ -232,7 +232,8 @@ static int tw_anomaly(struct es_replay *r, const struct es_anomaly *a)
 	jkey(o, "ts");
 	if (x->opt->clock_ts)
 		yajl_gen_double(o->g, us(x, a->seq == ES_NO_SEQ ?
-					    x->t->counts.last_ts : a->ts));
+						    x->t->counts.last_ts :
+						    a->ts));
 	else
 		ju64(o, seq);
 	jkey(o, "args");
@@ -258,7 +259,8 @@ static void phase_slices(struct exp *x, struct tw *w)
 
 	for (i = 0; i < x->nspans; i++) {
 		uint64_t a = x->spans[i].seq, b = i + 1 < x->nspans ?
-					x->spans[i + 1].seq : x->nslots;
+							  x->spans[i + 1].seq :
+							  x->nslots;
 
 		if (b <= x->lo || a >= x->end)
 			continue;
@@ -331,14 +333,15 @@ int exp_trace(struct exp *x)
 	/* what is left for the runs, their threads' names and processes' */
 	w.budget_anomalies = x->opt->max_events / 10;
 	room = w.written + x->nspans + w.budget_anomalies + 2 * w.ngroups;
-	w.budget_runs = x->opt->max_events > room ?
-				x->opt->max_events - room : 0;
+	w.budget_runs = x->opt->max_events > room ? x->opt->max_events - room :
+						    0;
 	if (x->runs + x->nheads > w.budget_runs) {
 		cut_window(x, &w);
-		fprintf(x->o->err, "earlyslab: export: warning: %s: %" PRIu64
+		fprintf(x->o->err,
+			"earlyslab: export: warning: %s: %" PRIu64
 			" runs in view, more than the %" PRIu64
-			" trace events the Perfetto UI loads well; writing seq %"
-			PRIu64 "-%" PRIu64 " of %" PRIu64 "-%" PRIu64
+			" trace events the Perfetto UI loads well; writing seq %" PRIu64
+			"-%" PRIu64 " of %" PRIu64 "-%" PRIu64
 			" (narrow the view with --seq, --pfn, --cache or --phase, or raise --max-events)\n",
 			x->t->name, x->runs, x->opt->max_events, x->lo,
 			x->end - 1, x->lo, end0 - 1);
@@ -352,9 +355,9 @@ int exp_trace(struct exp *x)
 	jkey(o, "otherData");
 	jmap_open(o);
 	jk_str(o, "source", x->t->name);
-	jk_str(o, "clock", x->opt->clock_ts ?
-			   "ts: cycles/1000 since the first event" :
-			   "seq: one sequence number per microsecond");
+	jk_str(o, "clock",
+	       x->opt->clock_ts ? "ts: cycles/1000 since the first event" :
+				  "seq: one sequence number per microsecond");
 	jk_u64(o, "events", x->t->counts.committed);
 	jk_u64(o, "trace_events", w.written);
 	jk_u64(o, "seq_first", x->lo);

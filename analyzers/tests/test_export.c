@@ -28,24 +28,54 @@
 #include "export.h"
 #include "synth.h"
 
-#define MAX_SVG		(10u << 20)
+#define MAX_SVG (10u << 20)
 
 /* ---- a generated early boot --------------------------------------------- */
 
 static const char *const cache_names[] = {
-	"kmalloc-64", "kmalloc-128", "kmalloc-32", "dentry", "kmalloc-256",
-	"kmalloc-512", "inode_cache", "kmalloc-1k", "kmalloc-16",
-	"kernfs_node_cache", "radix_tree_node", "kmalloc-192", "kmalloc-8",
-	"vm_area_struct", "kmalloc-2k", "kmalloc-96", "kmem_cache",
-	"kmalloc-4k", "anon_vma", "kmalloc-8k", "task_struct", "pid",
-	"cred_jar", "mm_struct", "files_cache", "signal_cache",
-	"sighand_cache", "fs_cache", "buffer_head", "proc_inode_cache",
-	"shmem_inode_cache", "kmem_cache_node", "sock_inode_cache",
-	"ftrace_event_field", "audit_buffer", "trace_event_file",
-	"debug_objects_cache", "names_cache", "filp", "lsm_file_cache",
+	"kmalloc-64",
+	"kmalloc-128",
+	"kmalloc-32",
+	"dentry",
+	"kmalloc-256",
+	"kmalloc-512",
+	"inode_cache",
+	"kmalloc-1k",
+	"kmalloc-16",
+	"kernfs_node_cache",
+	"radix_tree_node",
+	"kmalloc-192",
+	"kmalloc-8",
+	"vm_area_struct",
+	"kmalloc-2k",
+	"kmalloc-96",
+	"kmem_cache",
+	"kmalloc-4k",
+	"anon_vma",
+	"kmalloc-8k",
+	"task_struct",
+	"pid",
+	"cred_jar",
+	"mm_struct",
+	"files_cache",
+	"signal_cache",
+	"sighand_cache",
+	"fs_cache",
+	"buffer_head",
+	"proc_inode_cache",
+	"shmem_inode_cache",
+	"kmem_cache_node",
+	"sock_inode_cache",
+	"ftrace_event_field",
+	"audit_buffer",
+	"trace_event_file",
+	"debug_objects_cache",
+	"names_cache",
+	"filp",
+	"lsm_file_cache",
 };
 
-#define NR_NAMED	(sizeof(cache_names) / sizeof(cache_names[0]))
+#define NR_NAMED (sizeof(cache_names) / sizeof(cache_names[0]))
 
 struct gen {
 	struct synth *s;
@@ -53,12 +83,12 @@ struct gen {
 	unsigned int ncaches;
 	uint64_t rnd;
 	uint64_t frames;
-	unsigned char *busy;	/* per frame */
+	unsigned char *busy; /* per frame */
 	struct live {
 		uint64_t idx;
 		uint8_t order;
 		unsigned int cache;
-	} *live;
+	} * live;
 	size_t nlive;
 	uint64_t cursor;
 	uint64_t last_freed_pfn;
@@ -213,7 +243,8 @@ static struct synth *gen_boot(uint64_t n, unsigned int ncaches)
 			}
 		} else if (g.s->phase == EST_PHASE_WINDOW) {
 			if (h == win_lo + 2)
-				ok = gen_put(&g, EST_PATH_WINDOW); /* an error */
+				ok = gen_put(&g,
+					     EST_PATH_WINDOW); /* an error */
 			else if (h < win_lo + n / 100)
 				ok = gen_get(&g, EST_PATH_BUDDY) ||
 				     synth_large(g.s, 16384, EST_PATH_BUDDY);
@@ -224,14 +255,15 @@ static struct synth *gen_boot(uint64_t n, unsigned int ncaches)
 		} else if (h % 20000 == 19998) {
 			ok = gen_double_free(&g);
 		} else if (g.s->phase == EST_PHASE_EARLY) {
-			ok = r < 55 || !g.nlive ? gen_get(&g, EST_PATH_MEMBLOCK) :
-						  gen_put(&g, EST_PATH_MEMBLOCK);
+			ok = r < 55 || !g.nlive ?
+				     gen_get(&g, EST_PATH_MEMBLOCK) :
+				     gen_put(&g, EST_PATH_MEMBLOCK);
 		} else {
 			ok = r < 50 || !g.nlive ? gen_get(&g, EST_PATH_BUDDY) :
 						  gen_put(&g, EST_PATH_LATE);
 		}
 		if (!ok && g.nlive && head(&g) < n &&
-		    g.s->phase != EST_PHASE_WINDOW)	/* frames full */
+		    g.s->phase != EST_PHASE_WINDOW) /* frames full */
 			ok = gen_put(&g, EST_PATH_BUDDY);
 	}
 	free(g.busy);
@@ -393,10 +425,11 @@ static void assert_no_overlap(const char *svg)
 		for (j = i + 1; j < n; j++)
 			if (b[i].x0 < b[j].x1 && b[j].x0 < b[i].x1 &&
 			    b[i].y0 < b[j].y1 && b[j].y0 < b[i].y1)
-				fail_msg("text '%s' (%.0f,%.0f-%.0f,%.0f) overlaps '%s' (%.0f,%.0f-%.0f,%.0f)",
-					 b[i].s, b[i].x0, b[i].y0, b[i].x1,
-					 b[i].y1, b[j].s, b[j].x0, b[j].y0,
-					 b[j].x1, b[j].y1);
+				fail_msg(
+					"text '%s' (%.0f,%.0f-%.0f,%.0f) overlaps '%s' (%.0f,%.0f-%.0f,%.0f)",
+					b[i].s, b[i].x0, b[i].y0, b[i].x1,
+					b[i].y1, b[j].s, b[j].x0, b[j].y0,
+					b[j].x1, b[j].y1);
 }
 
 static bool has_text(const char *svg, const char *s)
@@ -433,7 +466,7 @@ struct tally {
 		char name[ES_NAME_LEN];
 	} c[256];
 	size_t n;
-	const char *cache;	/* only runs of this cache count */
+	const char *cache; /* only runs of this cache count */
 };
 
 static int tally_pfn(uint64_t pfn, const struct es_run *runs, size_t nr,
@@ -482,8 +515,8 @@ static void render(const char *name, const char *png)
 		print_message("rsvg-convert not installed: no %s\n", png);
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "rsvg-convert -o '%s/%s' '%s/%s'",
-		 FAKE_DIR, png, FAKE_DIR, name);
+	snprintf(cmd, sizeof(cmd), "rsvg-convert -o '%s/%s' '%s/%s'", FAKE_DIR,
+		 png, FAKE_DIR, name);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -494,9 +527,10 @@ static void well_formed(const char *name)
 
 	if (system("command -v python3 >/dev/null 2>&1"))
 		return;
-	snprintf(cmd, sizeof(cmd),
-		 "python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' '%s/%s'",
-		 FAKE_DIR, name);
+	snprintf(
+		cmd, sizeof(cmd),
+		"python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' '%s/%s'",
+		FAKE_DIR, name);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -628,8 +662,8 @@ static void test_1e5(void **state)
 static void refused(struct es_trace *t, const char *opt, const char *val,
 		    const char *what)
 {
-	struct outcome r = export(t, "--format", "svg", "-o", "/dev/null",
-				  opt, val, NULL);
+	struct outcome r =
+		export(t, "--format", "svg", "-o", "/dev/null", opt, val, NULL);
 
 	assert_int_equal(r.rc, 2);
 	if (!strstr(r.err, what) || strncmp(r.err, "earlyslab: export: ", 19) ||
@@ -747,7 +781,8 @@ static void test_phase_names(void **state)
 	svg = svg_of(t, "phases.svg", &len, NULL, NULL);
 	well_formed("phases.svg");
 	assert_no_overlap(svg);
-	assert_non_null(strstr(svg, "phase names left out where phases are too narrow"));
+	assert_non_null(strstr(
+		svg, "phase names left out where phases are too narrow"));
 	assert_true(has_text(svg, "early"));
 	free(svg);
 	es_trace_free(t);
@@ -769,9 +804,8 @@ static void test_many_caches(void **state)
 		char name[ES_NAME_LEN];
 
 		snprintf(name, sizeof(name), "c%zu", i % 100000);
-		synth_get(s, 0x30000 + i * 2, i < 15 ? 1 : 0,
-			  EST_PATH_MEMBLOCK, 0xffff888010000000ULL + i * 0x200,
-			  name, CALLER_1);
+		synth_get(s, 0x30000 + i * 2, i < 15 ? 1 : 0, EST_PATH_MEMBLOCK,
+			  0xffff888010000000ULL + i * 0x200, name, CALLER_1);
 	}
 	t = load(s);
 	svg = svg_of(t, "caches.svg", &len, NULL, NULL);
@@ -891,8 +925,8 @@ static void test_trace(void **state)
 	assert_non_null(strstr(r.out, "\"process_name\""));
 	assert_non_null(strstr(r.out, "node 0: pfn 0x10000-0x101ff"));
 	assert_non_null(strstr(r.out, "\"pfn 0x10000\""));
-	assert_int_equal(YAJL_GET_INTEGER(yajl_tree_get(doc, lo,
-							yajl_t_number)), 0);
+	assert_int_equal(
+		YAJL_GET_INTEGER(yajl_tree_get(doc, lo, yajl_t_number)), 0);
 	yajl_tree_free(doc);
 	done(&r);
 
@@ -907,8 +941,8 @@ static void test_trace(void **state)
 	nx_small = check_trace(doc, &n);
 	assert_true(n <= 2000);
 	assert_true(nx_small > 300);
-	assert_true(YAJL_GET_INTEGER(yajl_tree_get(doc, last,
-						   yajl_t_number)) < 19999);
+	assert_true(YAJL_GET_INTEGER(yajl_tree_get(doc, last, yajl_t_number)) <
+		    19999);
 	yajl_tree_free(doc);
 	done(&r);
 
@@ -917,7 +951,8 @@ static void test_trace(void **state)
 		   "--seq", "100-199", NULL);
 	assert_int_equal(r.rc, 0);
 	doc = parse_json(r.out);
-	assert_non_null(strstr(r.out, "\"clock\":\"ts: cycles/1000 since the first event\""));
+	assert_non_null(strstr(
+		r.out, "\"clock\":\"ts: cycles/1000 since the first event\""));
 	assert_non_null(strstr(r.out, "\"seq_first\":100,\"seq_last\":199"));
 	yajl_tree_free(doc);
 	done(&r);
@@ -944,7 +979,8 @@ static int write_trace(const char *n, const char *path, const char *nc)
 	struct synth *s;
 
 	if (es_parse_u64(n, &events) || events < 16 || events > 0xffffffffULL ||
-	    (nc && (es_parse_u64(nc, &caches) || !caches || caches > 1000000))) {
+	    (nc &&
+	     (es_parse_u64(nc, &caches) || !caches || caches > 1000000))) {
 		fprintf(stderr, "test_export: bad event or cache count\n");
 		return 2;
 	}
@@ -972,6 +1008,7 @@ int main(int argc, char **argv)
 	};
 
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--write"))
-		return write_trace(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+		return write_trace(argv[2], argv[3],
+				   argc == 5 ? argv[4] : NULL);
 	return cmocka_run_group_tests_name("export", tests, NULL, NULL);
 }
