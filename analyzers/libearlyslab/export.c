@@ -577,11 +577,18 @@ int es_cmd_export(struct es_out *o, int argc, char **argv)
 	}
 	if (eo.phases)
 		phase_window(x);
-	if (x->end <= x->lo) {
-		fprintf(o->err,
-			"earlyslab: export: %s: no events in the sequence range asked for (the trace has seq 0-%" PRIu64
-			")\n",
-			t->name, x->nslots ? x->nslots - 1 : 0);
+	if (!x->nslots && !eo.has_seq && !eo.phases) {
+		x->end = 1; /* an empty trace: an empty picture */
+	} else if (x->end <= x->lo) {
+		if (x->nslots)
+			fprintf(o->err,
+				"earlyslab: export: %s: no events in the sequence range asked for (the trace has seq 0-%" PRIu64
+				")\n",
+				t->name, x->nslots - 1);
+		else
+			fprintf(o->err,
+				"earlyslab: export: %s: no events in the trace\n",
+				t->name);
 		exp_free(x);
 		free(x);
 		return 2;

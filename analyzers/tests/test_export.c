@@ -789,6 +789,33 @@ static void test_phase_names(void **state)
 	synth_free(s);
 }
 
+static yajl_val parse_json(const char *text);
+
+/* A trace without events: an empty picture and an empty trace. */
+static void test_empty(void **state)
+{
+	struct synth *s = synth_new(64);
+	struct es_trace *t;
+	struct outcome r;
+	size_t len;
+	char *svg;
+
+	(void)state;
+	assert_non_null(s);
+	t = load(s);
+	svg = svg_of(t, "empty.svg", &len, NULL, NULL);
+	well_formed("empty.svg");
+	assert_true(has_text(svg, "(no slab pages in view)"));
+	free(svg);
+	r = export(t, "--format", "chrome-trace", "-o", "-", NULL);
+	assert_int_equal(r.rc, 0);
+	yajl_tree_free(parse_json(r.out));
+	done(&r);
+	refused(t, "--seq", "0-10", "boot: no events in the trace");
+	es_trace_free(t);
+	synth_free(s);
+}
+
 /* 20000 caches: each in "other" but the first 15, linear in caches. */
 static void test_many_caches(void **state)
 {
@@ -1003,6 +1030,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_phase_names),
+		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_many_caches),
 		cmocka_unit_test(test_trace),
 	};
