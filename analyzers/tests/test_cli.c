@@ -385,20 +385,75 @@ static void test_tables(void **state)
 	assert_non_null(strstr(res.out, "getpages_by_order,1,1,2\n"));
 }
 
+/* How often @needle occurs in @hay. */
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)); hay++)
+		n++;
+	return n;
+}
+
 static void test_export(void **state)
 {
-	char buf[4096];
+	static char buf[1 << 16];
+	static const char *const phases[] = { "early", "free_all", "window",
+					      "up", "full" };
+	size_t i;
+	yajl_val v;
 
 	(void)state;
-	run("--raw", path("window.bin"), "export", "--format", "svg", "-o",
-	    path("t.svg"), NULL);
+	run("--raw", path("window.bin"), "--vmlinux", VMLINUX, "export",
+	    "--format", "svg", "-o", path("t.svg"), NULL);
 	good(0);
+	if (!strstr(res.out, "t.svg (svg: 5 page frames, 18 events)"))
+		fail_msg("%s", res.out);
 	slurp(path("t.svg"), buf, sizeof(buf));
 	assert_true(!strncmp(buf, "<?xml", 5));
+	assert_non_null(strstr(buf, "</svg>\n"));
+	/* one bar per run with its tooltip, memblock pages outlined */
+	assert_non_null(strstr(buf, "<title>kmalloc-64 pfn 0x1ffe0 order 1 node 0, seq 3 early/memblock by fake_slab_alloc+0x4/0xf"));
+	assert_int_equal(count(buf, "stroke=\"#222\" stroke-width=\"0.8\"><title>"), 3);
+	/* the window free marked, with its details */
+	assert_non_null(strstr(buf, "<title>error window_free seq 17 pfn 0x1fff0: "));
+	assert_non_null(strstr(buf, "by fake_window_free+0x4/0xf"));
+	/* the legend: both caches and their pages, the error counted */
+	assert_non_null(strstr(buf, ">kmalloc-64</text>"));
+	assert_non_null(strstr(buf, ">kmem_cache</text>"));
+	assert_non_null(strstr(buf, ">errors: 1</text>"));
+	assert_null(strstr(buf, ">other: "));
+	/* each phase named above the plot and in the legend */
+	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), ">%s</text>", phases[i]);
+		assert_int_equal(count(buf, want), 2);
+	}
+
+	/* a view: only seq 0-9, so no window free */
+	run("--raw", path("window.bin"), "export", "--format", "svg",
+	    "--seq", "0-9", "--cache", "kmalloc-*", "-o", path("v.svg"), NULL);
+	good(0);
+	slurp(path("v.svg"), buf, sizeof(buf));
+	assert_non_null(strstr(buf, ">sequence number (0-9)</text>"));
+	assert_null(strstr(buf, "window_free"));
+	assert_null(strstr(buf, ">kmem_cache</text>"));
+	run("--raw", path("window.bin"), "export", "--format", "svg",
+	    "--seq", "9-1", "-o", path("v.svg"), NULL);
+	bad("bad sequence range '9-1'");
+	run("--raw", path("window.bin"), "export", "--format", "svg",
+	    "--pfn", "0x1-0x2", "-o", path("v.svg"), NULL);
+	good(0);
+	assert_non_null(strstr(res.out, "(svg: 0 page frames, 18 events)"));
+
 	run("--raw", path("window.bin"), "export", "--format",
 	    "chrome-trace", "-o", "-", NULL);
 	good(0);
-	yajl_tree_free(json());
+	v = json();
+	assert_non_null(strstr(res.out, "\"node 0: pfn 0x1fe00-0x1ffff\""));
+	assert_non_null(strstr(res.out, "\"name\":\"window_free\""));
+	yajl_tree_free(v);
 }
 
 /* dump of big.bin in @format into @buf; returns its length */
