@@ -26,6 +26,9 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
 const struct es_cmd es_cmdtab_export = {
 	.name = "export",
 	.fn = cmd_export,
-	.usage = "export --format svg|chrome-trace -o FILE [--clock seq|ts]\n"
-		 "\tSVG timeline or Chrome/Perfetto trace JSON ('-o -': stdout)\n",
+	.usage = "export --format svg|chrome-trace -o FILE [--pfn A[-B]]\n"
+		 "\t[--cache NAME|0xADDR] [--phase P,..] [--seq A[-B]]\n"
+		 "\t[--clock seq|ts] [--max-events N]\n"
+		 "\tSVG picture or Chrome/Perfetto trace JSON of a view\n"
+		 "\t('-o -': stdout)\n",
 };
