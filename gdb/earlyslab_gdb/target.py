@@ -278,6 +278,12 @@ def drop_cache():
     _snapshot = None
 
 
+def invalidate():
+    """Forget what was read from the guest, as when it runs again."""
+    gen.memory += 1
+    drop_cache()
+
+
 # ---- struct page ----------------------------------------------------------
 
 def _find_field(t, name, base=0):
