@@ -66,7 +66,7 @@ class _ReturnBreakpoint(gdb.Breakpoint):
 class Tracker:
     """Follows the records written after it was created."""
 
-    def __init__(self, mode, count=None, flags=0):
+    def __init__(self, mode, count=None, flags=None):
         self.mode = mode
         self.count = count
         self.flags = flags
@@ -117,7 +117,7 @@ class Tracker:
     def _anomalies(self):
         """(key, text line) of the error-level anomalies, from the
         library's check output."""
-        rc, js, err = self.lib.command(["check", "--errors"], libes.OUT_JSON)
+        rc, js, err = self.lib.command(["check", "--errors", "-j"])
         if rc == 2:
             _fail(err.strip())
         rc, text, _ = self.lib.command(["check", "--errors"])
@@ -228,12 +228,12 @@ class Tracker:
     def _watch(self, new):
         if not new:
             return False
-        flags = self.flags & (libes.OUT_JSON | libes.OUT_CSV)
-        rc, out, err = self.lib.command(["dump"], flags)
+        rc, out, err = self.lib.command(["dump"] + ([self.flags]
+                                                    if self.flags else []))
         if rc != 0:
             gdb.write(err)
             return True
-        if flags & libes.OUT_JSON:
+        if self.flags == "-j":
             for obj in json.loads(out):
                 gdb.write(json.dumps(obj, separators=(",", ":")) + "\n")
         else:

@@ -3,9 +3,10 @@
 
 Only what the gdb commands use: load bytes read from the guest, run the
 earlyslab(8) commands on them (es_command_str), iterate events, count
-anomalies. Everything that decodes records lives in the C library; this
-module moves bytes and arguments across and hands back the library's own
-structures and text.
+anomalies, and the names of the format's enums (es_type_name(), ...).
+Everything that decodes records lives in the C library; this module moves
+bytes and arguments across and hands back the library's own structures
+and text. No name, size or value of the format is written here.
 
 No gdb import here: the module also loads in a plain Python interpreter,
 which the tests use to check the ctypes layouts against the C header.
@@ -14,13 +15,10 @@ which the tests use to check the ctypes layouts against the C header.
 import ctypes
 import os
 
-API_VERSION = 1
+API_VERSION = 1      # of the binding below: what es_api_version() must say
 NAME_LEN = 16
-
-# es_command() output flags
-OUT_JSON = 0x1
-OUT_PRETTY = 0x2
-OUT_CSV = 0x4
+# enum values looked at by names(); the filters' masks hold 32
+MAX_ENUM = 32
 
 
 class LibError(Exception):
@@ -131,6 +129,7 @@ _PROTOS = {
     "es_type_name": (_S, [_U32]),
     "es_phase_name": (_S, [_U32]),
     "es_path_name": (_S, [_U32]),
+    "es_kind_name": (_S, [_U32]),
     "es_type_from_name": (_I, [_S]),
 }
 
@@ -164,6 +163,41 @@ class Library:
     def name(self, fn, value):
         s = getattr(self.dll, fn)(value)
         return s.decode() if s else ""
+
+    def names(self, fn):
+        """The names es_*_name() gives, in value order. Values without a
+        name all get the same placeholder, which is left out."""
+        got = [self.name(fn, v) for v in range(MAX_ENUM)]
+        return [n for n in got if n and got.count(n) == 1]
+
+    def help_text(self, command):
+        if not hasattr(self, "_help"):
+            self._help = {}
+        if command not in self._help:
+            t = Trace(self)
+            try:
+                rc, out, _ = t.command([command, "--help"])
+            finally:
+                t.close()
+            self._help[command] = out if rc == 0 else ""
+        return self._help[command]
+
+    def help_words(self, command, label):
+        """The words after "LABEL:" in the library's help of a command
+        ("sort keys: pfn order ..." of owners)."""
+        for line in self.help_text(command).splitlines():
+            head, sep, tail = line.strip().partition(":")
+            if sep and head == label:
+                return tail.split()
+        return []
+
+    def option_words(self, command, option):
+        """The values the usage line gives an option ("--format svg|..")."""
+        words = self.help_text(command).split()
+        for i, w in enumerate(words[:-1]):
+            if w.strip("[]") == option and "|" in words[i + 1]:
+                return words[i + 1].strip("[]").split("|")
+        return []
 
 
 _lib = None
@@ -259,7 +293,8 @@ class Trace:
         return r
 
     def command(self, argv, flags=0):
-        """Run one earlyslab(8) command; returns (exit code, out, err)."""
+        """Run one earlyslab(8) command; returns (exit code, out, err).
+        Output options go in @argv (-j, -p, --csv), as on the CLI."""
         args = [a.encode() for a in argv]
         arr = (ctypes.c_char_p * (len(args) + 1))(*args, None)
         out = ctypes.c_void_p()

@@ -12,6 +12,7 @@ scripts/demo.sh use them directly or through it.
 
 from .kernels import (BASE_APPEND, MARKER, BUILD, CLI, GDB_SCRIPT, INITRAMFS, KERNELS, LIB, ROOT,
                       SYMBOL, BootError, Kernel, ensure_tools, has_symbol,
+                      header_constants,
                       kernel, trace_kernel)
 from .qemu import (PANIC_END, TOPOLOGIES, Node, Qemu, Topology, free_port,
                    get_topology, kill, qemu_command)
@@ -19,6 +20,6 @@ from .gdbrun import DRIVER, GdbRun, gdb_command, run_gdb
 
 __all__ = ["BASE_APPEND", "MARKER", "BUILD", "CLI", "GDB_SCRIPT", "INITRAMFS", "KERNELS", "LIB",
            "ROOT", "SYMBOL", "BootError", "Kernel", "ensure_tools",
-           "has_symbol", "kernel", "trace_kernel", "PANIC_END", "TOPOLOGIES",
+           "has_symbol", "header_constants", "kernel", "trace_kernel", "PANIC_END", "TOPOLOGIES",
            "Node", "Qemu", "Topology", "free_port", "get_topology", "kill",
            "qemu_command", "DRIVER", "GdbRun", "gdb_command", "run_gdb"]

@@ -123,6 +123,28 @@ def trace_kernel():
                     f"{'; '.join(why)} (or set EARLYSLAB_GDB_KERNEL)")
 
 
+def header_constants(header=ROOT / "tracepoints" / "early_slab_trace.h"):
+    """{name: value} of the numeric #defines of the trace format's header,
+    through the C preprocessor (cc -dM -E), for tests that need a value
+    of the format: never typed by hand."""
+    r = subprocess.run(["cc", "-dM", "-E", "-x", "c", str(header)],
+                       capture_output=True, text=True, check=False)
+    if r.returncode:
+        raise BootError(f"cc -dM -E {header}: "
+                        f"{(r.stderr.strip().splitlines() or ['?'])[-1]}")
+    out = {}
+    for line in r.stdout.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[1].startswith(("EST_", "ES_")):
+            v = parts[2].split("/*")[0].strip().strip("()")
+            v = v.rstrip("ULul") if v[:1].isdigit() else v
+            try:
+                out[parts[1]] = int(v, 0)
+            except ValueError:
+                pass
+    return out
+
+
 def ensure_tools():
     """libearlyslab.so and the CLI, built with make -C analyzers when
     missing or stale (make decides); BootError with its last line."""

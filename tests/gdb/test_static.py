@@ -80,6 +80,9 @@ COMPLETE = [
     ("earlyslab dump --type getpages,sk",
      ["earlyslab dump --type getpages,skip"]),
     ("earlyslab dump --phase win", ["earlyslab dump --phase window"]),
+    # every type the library knows, none typed in the commands
+    ("earlyslab dump --type no", ["earlyslab dump --type nopages"]),
+    ("earlyslab dump --type ma", ["earlyslab dump --type mark"]),
     ("earlyslab owners --cull cac", ["earlyslab owners --cull cache"]),
     ("earlyslab check --kind window", ["earlyslab check --kind window_free"]),
     ("earlyslab export --format ch",
