@@ -9,14 +9,16 @@
  * is walking the events in sequence order: nothing needs sorting and nothing
  * is kept per event.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "es_internal.h"
 
 bool es_loaded(struct es_trace *t)
 {
-	if (t && t->buf)
+	if (t && t->loaded)
 		return true;
 	if (t)
 		es_set_error(t, "no trace loaded");
@@ -24,19 +26,18 @@ bool es_loaded(struct es_trace *t)
 }
 
 /*
- * es_attach_buffer() - validate the header at @buf and make it the trace.
- * @len is how many bytes from @buf on are readable. On error the message
- * names t->name.
+ * es_check_hdr() - validate @hdr, @len bytes being readable from its start
+ * on, and make it the trace's header. On error the message names t->name.
  */
-int es_attach_buffer(struct es_trace *t, const unsigned char *buf,
-		     uint64_t len)
+int es_check_hdr(struct es_trace *t, const struct est_header *hdr,
+		 uint64_t len)
 {
 	struct est_header *h = &t->hdr;
 	enum est_hdr_error e;
 	uint64_t need;
 
-	memset(h, 0, sizeof(*h));
-	memcpy(h, buf, len < sizeof(*h) ? len : sizeof(*h));
+	if (h != hdr)
+		memcpy(h, hdr, sizeof(*h));
 	e = est_check_header(h, len);
 	switch (e) {
 	case EST_HDR_OK:
@@ -79,12 +80,57 @@ int es_attach_buffer(struct es_trace *t, const unsigned char *buf,
 		es_set_error(t, "%s: %s", t->name, est_hdr_error_str(e));
 		return -1;
 	}
-	t->buf = buf;
-	t->buf_len = (uint64_t)h->header_size +
-		     (uint64_t)h->capacity * h->record_size;
-	t->nslots = est_nr_slots(h);
-	t->counted = false;
 	return 0;
+}
+
+/* Fill the window of a raw file with the slots from @slot on. */
+static void fill_window(struct es_trace *t, uint64_t slot)
+{
+	const uint32_t rs = t->hdr.record_size;
+	uint64_t n = t->nslots - slot, off;
+	size_t len, got = 0;
+	ssize_t r;
+
+	if (n > t->win_slots)
+		n = t->win_slots;
+	len = (size_t)(n * rs);
+	off = t->hdr.header_size + slot * rs;
+	while (got < len) {
+		r = pread(t->raw_fd, t->win + got, len - got,
+			  (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got < len) {
+		/* the file shrank under us: slots read as never written */
+		memset(t->win + got, 0, len - got);
+		if (!t->io_failed)
+			es_set_error(t, "%s: cut short while being read (%llu of %llu bytes readable)",
+				     t->name,
+				     (unsigned long long)(off + got),
+				     (unsigned long long)t->trace_avail);
+		t->io_failed = true;
+	}
+	t->win_first = slot;
+	t->win_nr = n;
+}
+
+/* The bytes of slot @slot (< t->nslots), record_size of them. */
+const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
+{
+	if (t->recs)
+		return t->recs + slot * t->hdr.record_size;
+	if (slot - t->win_first >= t->win_nr)
+		fill_window(t, slot);
+	return t->win + (slot - t->win_first) * t->hdr.record_size;
+}
+
+int es_io_check(struct es_trace *t)
+{
+	return t->io_failed ? -1 : 0;
 }
 
 static_assert(ES_NR_TYPES >= EST_EV_MAX, "es_status.by_type too small");
@@ -114,15 +160,12 @@ uint64_t es_event_pages(const struct es_event *ev)
 	return 1ULL << ev->order;
 }
 
-void es_decode_slot(const struct es_trace *t, uint64_t slot,
-		    struct es_event *ev)
+void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev)
 {
-	const struct est_header *h = &t->hdr;
 	struct est_record rec;
 
 	/* Copy first: the bytes may be unaligned and are never trusted. */
-	memcpy(&rec, t->buf + h->header_size + slot * h->record_size,
-	       sizeof(rec));
+	memcpy(&rec, es_slot_bytes(t, slot), sizeof(rec));
 	memset(ev, 0, sizeof(*ev));
 	ev->seq = slot;
 	ev->status = (uint32_t)est_slot_status(&rec, slot);
@@ -196,6 +239,8 @@ int es_count(struct es_trace *t)
 		c->last_ts = ev.ts;
 		first = false;
 	}
+	if (es_io_check(t))
+		return -1;
 	t->counted = true;
 	return 0;
 }
@@ -272,7 +317,7 @@ int es_foreach_event(struct es_trace *t, const struct es_filter *f,
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return es_io_check(t);
 }
 
 struct es_iter {

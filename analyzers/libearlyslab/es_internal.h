@@ -40,9 +40,16 @@ struct es_core {
 	size_t nr;
 	bool kvirt;		/* has kernel-virtual PT_LOADs (kcore) */
 	uint64_t max_paddr;
+	/* kernel virtual to guest physical, in a QEMU dump */
+	uint64_t phys_base;
+	uint64_t pgd_pa;	/* init_top_pgt, physical; 0 if unknown */
+	bool l5;
 };
 
-/* Where struct page and struct slab keep what es_read_page() reports. */
+/*
+ * Where struct page, struct slab and struct kmem_cache keep what
+ * es_read_page() and es_verify_run() look at, from the DWARF.
+ */
 struct es_page_layout {
 	bool done;
 	bool ok;
@@ -50,14 +57,19 @@ struct es_page_layout {
 	uint64_t off_flags;
 	uint64_t off_refcount;
 	uint64_t off_compound_head;
+	uint64_t off_compound_order;	/* in the first tail page */
+	uint64_t size_compound_order;	/* 0: the kernel has no such field */
 	uint64_t off_slab_cache;	/* in struct slab */
+	uint64_t off_cache_name;	/* in struct kmem_cache */
+	bool have_cache_name;
 	int pg_slab;
 	int pg_head;
 	uint64_t vmemmap;
-	uint64_t pgd_pa;	/* init_top_pgt, physical */
-	bool l5;
 	char err[256];
 };
+
+/* Slots read at once from a raw file (bytes). */
+#define ES_WINDOW_BYTES		(1U << 20)
 
 struct es_trace {
 	char err[512];
@@ -65,17 +77,37 @@ struct es_trace {
 	/* The source. */
 	char *name;			/* for messages */
 	enum es_source source;
-	void *map;			/* mmap of a raw file */
-	size_t map_len;
-	unsigned char *copy;		/* malloc'd buffer copy */
-	const unsigned char *buf;	/* the trace's bytes */
-	uint64_t buf_len;
+	bool loaded;
 	struct est_header hdr;		/* aligned copy of the header */
-	uint64_t nslots;
+	uint64_t nslots;		/* min(head, capacity) */
 	uint64_t buffer_addr;
 	uint64_t phys_base;
 	struct es_core *core;		/* kept open after es_load_core() */
 	struct es_page_layout pl;
+
+	/* Kernel virtual memory (struct pages, cache names); NULL: none. */
+	es_read_fn rd;
+	void *rd_ctx;
+	/* How the trace is read again by es_refresh(); NULL: it cannot. */
+	es_read_fn trace_rd;
+	void *trace_ctx;
+	uint64_t trace_addr;
+	uint64_t trace_avail;		/* bytes readable there */
+
+	/*
+	 * The records, hdr.record_size apart: slots [0, nslots) in recs, or,
+	 * for a regular raw file, read a window at a time from raw_fd (never
+	 * mapped: a file truncated under us must not kill the process).
+	 */
+	unsigned char *recs;
+	int raw_fd;
+	uint64_t raw_size;
+	unsigned char *win;
+	uint64_t win_first;
+	uint64_t win_nr;
+	uint64_t win_slots;		/* capacity of win, in slots */
+	bool io_failed;			/* a read came short: t->err says */
+	uint64_t settled;		/* slots [0, settled) were committed */
 
 	/* The vmlinux. */
 	char *vmlinux;
@@ -106,10 +138,13 @@ int es_parse_u64(const char *s, uint64_t *v);
 
 /* decode.c */
 bool es_loaded(struct es_trace *t);
-int es_attach_buffer(struct es_trace *t, const unsigned char *buf,
-		     uint64_t len);
-void es_decode_slot(const struct es_trace *t, uint64_t slot,
-		    struct es_event *ev);
+/* Check @h against @avail readable bytes; on success it becomes t->hdr. */
+int es_check_hdr(struct es_trace *t, const struct est_header *h,
+		 uint64_t avail);
+const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot);
+void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev);
+/* After a pass over the slots: -1 if a read came short (t->err says). */
+int es_io_check(struct es_trace *t);
 int es_count(struct es_trace *t);
 bool es_event_match(const struct es_event *ev, const struct es_filter *f);
 bool es_trace_complete(struct es_trace *t);
@@ -118,8 +153,8 @@ bool es_trace_complete(struct es_trace *t);
 uint64_t es_core_read(struct es_core *c, uint64_t addr, bool virt,
 		      void *dst, uint64_t len);
 void es_core_close(struct es_core *c);
-/* kernel-image variable from the dump (by phys_base, or virtual in kcore) */
-int es_read_kimg(struct es_trace *t, uint64_t va, void *dst, uint64_t len);
+/* Kernel virtual memory through the trace's reader: 0 or a -errno. */
+int es_read_mem(struct es_trace *t, uint64_t va, void *dst, uint64_t len);
 
 /* symbols.c */
 void es_symbols_close(struct es_trace *t);

@@ -575,6 +575,8 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 				     NULL, lost, d);
 		}
 	}
+	if (!ret && es_io_check(t))
+		ret = -1;
 	release_live(&r, !ret);
 	es_pfnmap_destroy(&r.map);
 	if (ret)
@@ -791,7 +793,7 @@ static int tl_scan(struct es_trace *t, const struct es_select *sel,
 				e->pad |= TL_SELECTED;
 		}
 	}
-	return 0;
+	return es_io_check(t);
 }
 
 static int oom_trace(struct es_trace *t)
@@ -816,7 +818,7 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 	memset(&c, 0, sizeof(c));
 	es_pfnmap_init(&c.all);
 	if (tl_scan(t, sel, &c)) {
-		ret = oom_trace(t);
+		ret = t->io_failed ? -1 : oom_trace(t);
 		goto out;
 	}
 	c.keys = es_pfnmap_keys(&c.all, &c.nkeys);

@@ -5,6 +5,7 @@
  * (non-ELF, truncated, another build, no symbol, bad magic), symbols, and
  * the same answers from --raw and --core.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -392,6 +393,260 @@ static void test_verify_owners(void **state)
 	synth_free(s);
 }
 
+
+/* ---- one memory reader ---------------------------------------------------- */
+
+/* Kernel virtual memory made of a few regions; every read is counted. */
+struct fake_mem {
+	struct {
+		uint64_t va;
+		unsigned char *buf;
+		size_t len;
+	} r[8];
+	int nr;
+	unsigned int calls;
+	uint64_t bytes;
+};
+
+static int fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct fake_mem *m = ctx;
+	int i;
+
+	m->calls++;
+	m->bytes += len;
+	for (i = 0; i < m->nr; i++)
+		if (addr >= m->r[i].va && addr - m->r[i].va <= m->r[i].len &&
+		    len <= m->r[i].len - (addr - m->r[i].va)) {
+			memcpy(buf, m->r[i].buf + (addr - m->r[i].va), len);
+			return 0;
+		}
+	return -EFAULT;
+}
+
+static void fake_map(struct fake_mem *m, uint64_t va, void *buf, size_t len)
+{
+	m->r[m->nr].va = va;
+	m->r[m->nr].buf = buf;
+	m->r[m->nr].len = len;
+	m->nr++;
+}
+
+static struct es_trace *open_reader(struct fake_mem *m)
+{
+	struct es_trace *t = es_trace_new();
+
+	assert_int_equal(es_set_vmlinux(t, VMLINUX), 0);
+	if (es_load_reader(t, fake_read, m, "guest"))
+		fail_msg("%s", es_error(t));
+	return t;
+}
+
+/* Header, then the committed slots; a refresh reads only new ones. */
+static void test_reader_reads_little(void **state)
+{
+	struct synth *s = synth_new(32);
+	struct fake_mem m = { 0 };
+	struct es_status st;
+	struct es_trace *t;
+	unsigned int n;
+
+	(void)state;
+	n = synth_clean_boot(s);
+	fake_map(&m, fi.trace, s->mem, s->len);
+
+	t = es_trace_new();
+	assert_int_equal(es_load_reader(t, fake_read, &m, "guest"), -1);
+	assert_non_null(strstr(es_error(t), "needs a vmlinux"));
+	es_trace_free(t);
+	assert_int_equal(m.calls, 0);
+
+	t = open_reader(&m);
+	assert_int_equal(m.calls, 2);
+	assert_int_equal(m.bytes, sizeof(struct est_header) +
+				  n * sizeof(struct est_record));
+	assert_int_equal(es_get_status(t, &st), 0);
+	assert_int_equal(st.source, ES_SRC_READER);
+	assert_int_equal(st.committed, n);
+	assert_int_equal(st.buffer_addr, fi.trace);
+
+	/* nothing new: the header only */
+	m.calls = 0;
+	m.bytes = 0;
+	assert_int_equal(es_refresh(t), 0);
+	assert_int_equal(m.bytes, sizeof(struct est_header));
+
+	/* two new records, and one reserved but not written yet */
+	synth_slab_state(s, 4);
+	synth_phase(s, EST_PHASE_FULL);
+	synth_pending(s);
+	m.bytes = 0;
+	assert_int_equal(es_refresh(t), 3);
+	assert_int_equal(m.bytes, sizeof(struct est_header) +
+				  3 * sizeof(struct est_record));
+	assert_int_equal(es_get_status(t, &st), 0);
+	assert_int_equal(st.committed, n + 2);
+	assert_int_equal(st.pending, 1);
+
+	/* the pending slot is written since: it is read again, alone */
+	s->ring[n + 2].state = EST_STATE_COMMITTED;
+	s->ring[n + 2].seq = n + 2;
+	s->ring[n + 2].type = EST_EV_MARK;
+	s->ring[n + 2].phase = EST_PHASE_FULL;
+	s->ring[n + 2].arg = EST_MARK_PERCPU;
+	m.bytes = 0;
+	assert_int_equal(es_refresh(t), 0);
+	assert_int_equal(m.bytes, sizeof(struct est_header) +
+				  sizeof(struct est_record));
+	assert_int_equal(es_get_status(t, &st), 0);
+	assert_int_equal(st.committed, n + 3);
+	assert_int_equal(st.pending, 0);
+
+	/* the guest started over: everything is read again */
+	s->hdr->head.counter = 2;
+	m.bytes = 0;
+	assert_int_equal(es_refresh(t), 2);
+	assert_int_equal(m.bytes, sizeof(struct est_header) +
+				  2 * sizeof(struct est_record));
+
+	/* unreadable memory: an error naming the source, trace kept */
+	m.nr = 0;
+	assert_int_equal(es_refresh(t), -1);
+	assert_non_null(strstr(es_error(t), "guest: cannot read the trace header"));
+	es_trace_free(t);
+
+	/* a copy handed over cannot be refreshed */
+	t = es_trace_new();
+	assert_int_equal(es_load_memory(t, s->mem, s->len, "copy"), 0);
+	assert_int_equal(es_refresh(t), -1);
+	assert_non_null(strstr(es_error(t), "copy:"));
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* Offsets in the stand-in's struct page (64 bytes) and struct slab. */
+#define PG_FLAGS	0
+#define PG_COMPOUND	8
+#define PG_ORDER	17	/* compound_order, in the first tail */
+#define PG_CACHE	24	/* struct slab's slab_cache */
+#define PG_REF		52
+#define PG_HEAD_BIT	(1ULL << 16)
+#define VMEMMAP_VA	0xffffea0000000000ULL
+#define NAMES_VA	0xffff888000200000ULL
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* One definition of agreement: every problem is seen, through a reader. */
+static void test_reader_verify(void **state)
+{
+	struct synth *s = synth_new(32);
+	unsigned char *pages = calloc(16, 64), caches[0x600] = { 0 };
+	char names[64] = "kmalloc-64\0kmalloc-128\0kmem_cache";
+	uint64_t vb = VMEMMAP_VA;
+	struct fake_mem m = { 0 };
+	struct es_page_check pc;
+	struct es_run run;
+	struct es_trace *t;
+	int i;
+
+	(void)state;
+	synth_clean_boot(s);
+	fake_map(&m, fi.trace, s->mem, s->len);
+	fake_map(&m, fi.vmemmap_base, &vb, sizeof(vb));
+	/* pfns 0..15: an order-2 slab at 4, of CACHE_B ("kmalloc-64") */
+	fake_map(&m, VMEMMAP_VA, pages, 16 * 64);
+	fake_map(&m, CACHE_A, caches, sizeof(caches));
+	put64(caches + (CACHE_B - CACHE_A) + 8, NAMES_VA);
+	put64(caches + (CACHE_C - CACHE_A) + 8, NAMES_VA + 11);
+	put64(caches + 8, NAMES_VA + 23);
+	m.r[m.nr].va = NAMES_VA;
+	m.r[m.nr].buf = (unsigned char *)names;
+	m.r[m.nr].len = sizeof(names);
+	m.nr++;
+	assert_int_equal(m.nr, 5);
+
+	put64(pages + 4 * 64 + PG_FLAGS, FAKE_PG_SLAB | PG_HEAD_BIT);
+	put64(pages + 4 * 64 + PG_CACHE, CACHE_B);
+	pages[4 * 64 + PG_REF] = 1;
+	pages[5 * 64 + PG_ORDER] = 2;
+	for (i = 5; i < 8; i++)
+		put64(pages + i * 64 + PG_COMPOUND, (VMEMMAP_VA + 4 * 64) | 1);
+
+	t = open_reader(&m);
+	memset(&run, 0, sizeof(run));
+	run.pfn = 4;
+	run.order = 2;
+	run.cache = CACHE_B;
+	strcpy(run.name, "kmalloc-64");
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+	assert_int_equal(pc.problems, 0);
+	assert_string_equal(pc.live_name, "kmalloc-64");
+	assert_int_equal(pc.compound_order, 2);
+
+	/* the trace's name is a truncated copy: a prefix agrees */
+	strcpy(run.name, "kmalloc-6");
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+
+	/* another cache */
+	run.cache = CACHE_C;
+	strcpy(run.name, "kmalloc-128");
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_CACHE);
+	assert_non_null(strstr(pc.detail, "kmalloc-64"));
+
+	/* the same cache under another name */
+	run.cache = CACHE_B;
+	strcpy(run.name, "dentry");
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_NAME);
+	strcpy(run.name, "kmalloc-64");
+
+	/* the order differs: compound_order and the tails disagree */
+	run.order = 3;
+	run.pfn = 4;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_ORDER | ES_PC_TAIL_LINK);
+	assert_int_equal(pc.bad_tail_pfn, 8);
+	run.order = 2;
+
+	/* a broken tail, refcount 0, PG_head clear */
+	put64(pages + 6 * 64 + PG_COMPOUND, 0);
+	pages[4 * 64 + PG_REF] = 0;
+	put64(pages + 4 * 64 + PG_FLAGS, FAKE_PG_SLAB);
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems,
+			 ES_PC_TAIL_LINK | ES_PC_REFCOUNT | ES_PC_NO_HEAD);
+	assert_int_equal(pc.bad_tail_pfn, 6);
+
+	/* a tail page where the trace says a slab starts, PG_slab clear */
+	run.pfn = 5;
+	run.order = 0;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems,
+			 ES_PC_TAIL | ES_PC_NOT_SLAB | ES_PC_REFCOUNT);
+
+	/* struct pages not readable: said so, not an error */
+	run.pfn = 0x100000;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_UNREADABLE);
+	assert_non_null(strstr(pc.detail, "not in the dump"));
+	assert_int_equal(es_has_memory(t), 1);
+	es_trace_free(t);
+
+	/* no reader, no struct pages */
+	t = es_trace_new();
+	assert_int_equal(es_load_memory(t, s->mem, s->len, "copy"), 0);
+	assert_int_equal(es_has_memory(t), 0);
+	assert_int_equal(es_verify_run(t, &run, &pc), -1);
+	assert_non_null(strstr(es_error(t), "struct pages need"));
+	es_trace_free(t);
+	free(pages);
+	synth_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +659,8 @@ int main(void)
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_raw_equals_core),
 		cmocka_unit_test(test_verify_owners),
+		cmocka_unit_test(test_reader_reads_little),
+		cmocka_unit_test(test_reader_verify),
 	};
 
 	return cmocka_run_group_tests_name("libearlyslab sources", tests,
