@@ -10,6 +10,7 @@
  * is kept per event.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,9 +156,64 @@ uint64_t es_event_pages(const struct es_event *ev)
 		return 0;
 	if (ev->type == EST_EV_SKIP && ev->arg)
 		return ev->arg;
-	if (ev->order > ES_MAX_ORDER)
+	if (!es_order_ok(ev->order))
 		return 0;
 	return 1ULL << ev->order;
+}
+
+/*
+ * Why a committed record cannot be taken as it is, into @buf; NULL if it
+ * can. Its type, phase and path must be known, an order must be one the
+ * buddy allocator has, and the frames it covers must not run past the
+ * last pfn (the last one being the "no pfn" value).
+ */
+const char *es_implausible(const struct es_event *ev, char *buf, size_t n)
+{
+	uint64_t pages;
+
+	if (!ev->type || ev->type >= EST_EV_MAX ||
+	    ev->phase >= EST_PHASE_MAX || ev->path >= EST_PATH_MAX) {
+		if (buf)
+			snprintf(buf, n, "unknown type %u, phase %u or path %u",
+				 ev->type, ev->phase, ev->path);
+		return buf ? buf : "";
+	}
+	switch (ev->type) {
+	case EST_EV_GETPAGES:
+	case EST_EV_FREEPAGES:
+		if (!es_order_ok(ev->order) ||
+		    ev->pfn + (1ULL << ev->order) <= ev->pfn) {
+			if (buf)
+				snprintf(buf, n, "implausible order %u at pfn 0x%llx",
+					 ev->order, (unsigned long long)ev->pfn);
+			return buf ? buf : "";
+		}
+		break;
+	case EST_EV_SKIP:
+		pages = ev->arg ? ev->arg : 1ULL << (ev->order & 63);
+		if (!es_order_ok(ev->order) ||
+		    pages > (1ULL << (ES_MAX_ORDER - 1)) ||
+		    ev->pfn + pages <= ev->pfn) {
+			if (buf)
+				snprintf(buf, n, "implausible skip of %llu frames (order %u) at pfn 0x%llx",
+					 (unsigned long long)pages, ev->order,
+					 (unsigned long long)ev->pfn);
+			return buf ? buf : "";
+		}
+		break;
+	}
+	return NULL;
+}
+
+const char *es_bad_reason(struct es_trace *t, const struct es_event *ev,
+			  char *buf, size_t n)
+{
+	struct est_record rec;
+
+	memcpy(&rec, es_slot_bytes(t, ev->seq), sizeof(rec));
+	if (est_slot_status(&rec, ev->seq) != EST_SLOT_OK)
+		return "committed slot with a wrong sequence number or state";
+	return es_implausible(ev, buf, n);
 }
 
 void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev)
@@ -186,6 +242,9 @@ void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev)
 	ev->flags = rec.flags;
 	/* reads at most sizeof(ev->name) - 1 bytes of rec.name */
 	es_sanitize(ev->name, rec.name, sizeof(ev->name));
+	/* every reader of the trace takes the same records as bad */
+	if (es_implausible(ev, NULL, 0))
+		ev->status = ES_SLOT_BAD;
 }
 
 int es_count(struct es_trace *t)

@@ -17,10 +17,16 @@
 /* p_paddr of a /proc/kcore segment without a physical address */
 #define ES_NO_PADDR		UINT64_MAX
 /*
- * No slab order above this is plausible: x86 MAX_ORDER is 11 (orders
- * 0..10). A skip covers one slab, so the same bound applies to its pages.
+ * x86 MAX_ORDER is 11: the buddy allocator has orders 0..10, and no slab
+ * order at or above it is plausible. A skip covers one slab, so the same
+ * bound applies to its pages. (ES_MAX_ORDER + 1 order buckets are kept
+ * in the statistics: the last one stays empty.)
  */
 #define ES_MAX_ORDER		11
+static inline bool es_order_ok(uint32_t order)
+{
+	return order < ES_MAX_ORDER;
+}
 #define ES_PAGE_SIZE		4096ULL
 
 struct es_dwfl;
@@ -32,12 +38,28 @@ struct es_seg {
 	uint64_t filesz;
 };
 
+/* A maximal range of addresses that segments cover without a hole. */
+struct es_span {
+	uint64_t start;
+	uint64_t end;		/* exclusive; 0 when it reaches 2^64 */
+};
+
+/* The segments of one address space, sorted by start. */
+struct es_segidx {
+	struct es_seg **by;	/* sorted by base */
+	uint64_t *maxend;	/* max end over by[0..i] */
+	size_t nr;
+	struct es_span *spans;	/* the union, sorted */
+	size_t nspans;
+};
+
 /* An open ELF core (QEMU dump or kcore). */
 struct es_core {
 	int fd;
 	char *path;
 	struct es_seg *segs;
 	size_t nr;
+	struct es_segidx phys, virt;
 	bool kvirt;		/* has kernel-virtual PT_LOADs (kcore) */
 	uint64_t max_paddr;
 	/* kernel virtual to guest physical, in a QEMU dump */
@@ -143,6 +165,11 @@ int es_check_hdr(struct es_trace *t, const struct est_header *h,
 		 uint64_t avail);
 const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot);
 void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev);
+/* Why a committed record is bad (NULL: it is not); @buf may be NULL. */
+const char *es_implausible(const struct es_event *ev, char *buf, size_t n);
+/* Why slot ev->seq was decoded as bad. */
+const char *es_bad_reason(struct es_trace *t, const struct es_event *ev,
+			  char *buf, size_t n);
 /* After a pass over the slots: -1 if a read came short (t->err says). */
 int es_io_check(struct es_trace *t);
 int es_count(struct es_trace *t);
@@ -208,6 +235,7 @@ struct es_replay {
 	struct es_pfnmap map;
 	uint32_t phase;
 	bool in_free_all;
+	bool free_all_done;
 	bool complete;
 	uint64_t free_all_seq;
 	uint64_t gen;

@@ -361,7 +361,7 @@ int es_verify_run(struct es_trace *t, const struct es_run *run,
 	pc->bad_tail_pfn = ES_NO_PFN;
 	if (!run || page_prep(t, run ? run->pfn : 0, pg))
 		return -1;
-	if (run->order > ES_MAX_ORDER) {
+	if (!es_order_ok(run->order)) {
 		add_problem(pc, ES_PC_ORDER, "implausible order %u",
 			    run->order);
 		return 1;

@@ -425,8 +425,9 @@ static void check_skipped(struct es_replay *r, struct live_run *lr,
 
 static void track_phase(struct es_replay *r, const struct es_event *ev)
 {
+	/* memblock_free_all() runs once: later markers are not checked again */
 	if (ev->type == EST_EV_PHASE && ev->phase == EST_PHASE_FREE_ALL &&
-	    !r->in_free_all) {
+	    !r->in_free_all && !r->free_all_done) {
 		r->in_free_all = true;
 		r->free_all_seq = ev->seq;
 		foreach_live(r, mark_need_skip, ev);
@@ -434,6 +435,7 @@ static void track_phase(struct es_replay *r, const struct es_event *ev)
 		   ev->phase < EST_PHASE_MAX) {
 		/* the end marker, or the first event after it */
 		r->in_free_all = false;
+		r->free_all_done = true;
 		foreach_live(r, check_skipped, ev);
 	}
 	if (ev->type == EST_EV_PHASE && ev->phase < EST_PHASE_MAX)
@@ -442,6 +444,7 @@ static void track_phase(struct es_replay *r, const struct es_event *ev)
 
 static int replay_event(struct es_replay *r, const struct es_event *ev)
 {
+	char why[112];
 	uint64_t n;
 
 	switch (ev->status) {
@@ -456,29 +459,16 @@ static int replay_event(struct es_replay *r, const struct es_event *ev)
 		       "slot reserved but not written");
 		return 0;
 	default:
-		report(r, ES_K_BAD_RECORD, ev, ES_NO_PFN, NULL,
-		       "committed slot with a wrong sequence number or state");
-		return 0;
-	}
-	if (!ev->type || ev->type >= EST_EV_MAX ||
-	    ev->phase >= EST_PHASE_MAX || ev->path >= EST_PATH_MAX) {
-		report(r, ES_K_BAD_RECORD, ev, ES_NO_PFN, NULL,
-		       "unknown type %u, phase %u or path %u", ev->type,
-		       ev->phase, ev->path);
+		report(r, ES_K_BAD_RECORD, ev, ev->type ? ev->pfn : ES_NO_PFN,
+		       NULL, "%s", es_bad_reason(r->t, ev, why, sizeof(why)));
 		return 0;
 	}
 	track_phase(r, ev);
 
+	/* es_decode_slot() took implausible orders and ranges as bad */
 	switch (ev->type) {
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
-		if (ev->order > ES_MAX_ORDER ||
-		    ev->pfn + (1ULL << ev->order) < ev->pfn) {
-			report(r, ES_K_BAD_RECORD, ev, ev->pfn, NULL,
-			       "implausible order %u at pfn 0x%llx",
-			       ev->order, (unsigned long long)ev->pfn);
-			return 0;
-		}
 		if (ev->pfn + (1ULL << ev->order) - 1 < r->pfn_lo ||
 		    ev->pfn > r->pfn_hi)
 			return 0;
@@ -487,13 +477,6 @@ static int replay_event(struct es_replay *r, const struct es_event *ev)
 		return do_freepages(r, ev);
 	case EST_EV_SKIP:
 		n = es_event_pages(ev);
-		if (!n || n > (1ULL << ES_MAX_ORDER) || ev->pfn + n < ev->pfn) {
-			report(r, ES_K_BAD_RECORD, ev, ev->pfn, NULL,
-			       "implausible skip of %llu frames at pfn 0x%llx",
-			       (unsigned long long)n,
-			       (unsigned long long)ev->pfn);
-			return 0;
-		}
 		if (ev->pfn + n - 1 < r->pfn_lo || ev->pfn > r->pfn_hi)
 			return 0;
 		return do_skip(r, ev, n);
@@ -520,6 +503,55 @@ static void release_live(struct es_replay *r, bool hand_out)
 		}
 		free(lr);
 	}
+}
+
+/*
+ * The header's counters: head and lost only grow from 0, and once every
+ * writer is done, lost is exactly head - capacity (when positive). A writer
+ * halted between its reservation and its count of a loss leaves lost
+ * short, never over.
+ */
+static void check_counters(struct es_replay *r)
+{
+	const struct es_status *c = &r->t->counts;
+	uint64_t excess = 0, lost = c->lost;
+	struct es_event le;
+	char d[256];
+
+	if ((int64_t)c->head < 0 || (int64_t)c->lost < 0) {
+		snprintf(d, sizeof(d),
+			 "trace header: head %lld or lost %lld is negative",
+			 (long long)c->head, (long long)c->lost);
+		report_count(r, ES_K_BAD_RECORD, NULL, ES_NO_PFN, NULL, 0, d);
+		return;
+	}
+	if (c->head > c->capacity)
+		excess = c->head - c->capacity;
+	if (lost > excess) {
+		snprintf(d, sizeof(d),
+			 "trace header: lost %llu, but head %llu - capacity %u is %llu",
+			 (unsigned long long)lost, (unsigned long long)c->head,
+			 c->capacity, (unsigned long long)excess);
+		report_count(r, ES_K_BAD_RECORD, NULL, ES_NO_PFN, NULL, 0, d);
+	}
+	if (!excess && !lost)
+		return;
+	memset(&le, 0, sizeof(le));
+	le.seq = c->capacity;
+	le.status = ES_SLOT_PENDING;
+	if (excess > lost)
+		snprintf(d, sizeof(d),
+			 "ring full: %llu events after seq %llu were not recorded (lost says %llu: writers not done, or a corrupt header)",
+			 (unsigned long long)excess,
+			 (unsigned long long)c->capacity - 1,
+			 (unsigned long long)lost);
+	else
+		snprintf(d, sizeof(d),
+			 "ring full: %llu events after seq %llu were not recorded",
+			 (unsigned long long)lost,
+			 (unsigned long long)c->capacity - 1);
+	report_count(r, ES_K_LOST_EVENTS, &le, ES_NO_PFN, NULL,
+		     excess > lost ? excess : lost, d);
 }
 
 /*
@@ -554,27 +586,8 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 		if (ops->event && !r.stop)
 			r.stop = ops->event(&r, &ev);
 	}
-	if (!ret && !r.stop) {
-		const struct es_status *c = &t->counts;
-		uint64_t lost = c->lost;
-
-		if (c->head > c->capacity && c->head - c->capacity > lost)
-			lost = c->head - c->capacity;
-		if (lost) {
-			struct es_event le;
-			char d[256];
-
-			memset(&le, 0, sizeof(le));
-			le.seq = c->capacity;
-			le.status = ES_SLOT_PENDING;
-			snprintf(d, sizeof(d),
-				 "ring full: %llu events after seq %llu were not recorded",
-				 (unsigned long long)lost,
-				 (unsigned long long)c->capacity - 1);
-			report_count(&r, ES_K_LOST_EVENTS, &le, ES_NO_PFN,
-				     NULL, lost, d);
-		}
-	}
+	if (!ret && !r.stop)
+		check_counters(&r);
 	if (!ret && es_io_check(t))
 		ret = -1;
 	release_live(&r, !ret);
@@ -748,14 +761,9 @@ static bool ev_range(const struct es_event *ev, uint64_t *first,
 	switch (ev->type) {
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
-		if (ev->order > ES_MAX_ORDER)
-			return false;
-		*n = 1ULL << ev->order;
-		break;
 	case EST_EV_SKIP:
+		/* bad orders and ranges were decoded as bad slots */
 		*n = es_event_pages(ev);
-		if (!*n || *n > (1ULL << ES_MAX_ORDER))
-			return false;
 		break;
 	default:
 		return false;

@@ -607,6 +607,7 @@ static void read_build_id(struct es_trace *t, Elf *elf)
 
 int es_set_vmlinux(struct es_trace *t, const char *path)
 {
+	struct stat st;
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
 	GElf_Shdr sh;
@@ -634,6 +635,13 @@ int es_set_vmlinux(struct es_trace *t, const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		es_set_error(t, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		es_set_error(t, "%s: %s (give the vmlinux file)", path,
+			     S_ISDIR(st.st_mode) ? "is a directory" :
+						   "not a regular file");
+		close(fd);
 		return -1;
 	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -723,44 +731,154 @@ fail:
 
 /* ---- ELF cores ---------------------------------------------------------- */
 
+static uint64_t seg_base(const struct es_seg *sg, bool virt)
+{
+	return virt ? sg->vaddr : sg->paddr;
+}
+
+/* End of a segment, saturated (a segment may end at 2^64). */
+static uint64_t seg_end(const struct es_seg *sg, bool virt)
+{
+	uint64_t b = seg_base(sg, virt);
+
+	return b + sg->filesz < b ? UINT64_MAX : b + sg->filesz;
+}
+
+static bool seg_in(const struct es_seg *sg, bool virt)
+{
+	uint64_t b = seg_base(sg, virt);
+
+	return virt ? b >= ES_KERNEL_HALF : b != ES_NO_PADDR;
+}
+
+static bool idx_virt;
+
+static int cmp_seg(const void *a, const void *b)
+{
+	uint64_t x = seg_base(*(struct es_seg *const *)a, idx_virt);
+	uint64_t y = seg_base(*(struct es_seg *const *)b, idx_virt);
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort the segments of one address space and merge them into spans. */
+static int build_index(struct es_core *c, struct es_segidx *ix, bool virt)
+{
+	size_t i, n = 0;
+
+	ix->by = calloc(c->nr ? c->nr : 1, sizeof(*ix->by));
+	ix->maxend = calloc(c->nr ? c->nr : 1, sizeof(*ix->maxend));
+	ix->spans = calloc(c->nr ? c->nr : 1, sizeof(*ix->spans));
+	if (!ix->by || !ix->maxend || !ix->spans)
+		return -1;
+	for (i = 0; i < c->nr; i++)
+		if (seg_in(&c->segs[i], virt))
+			ix->by[n++] = &c->segs[i];
+	ix->nr = n;
+	idx_virt = virt;
+	qsort(ix->by, n, sizeof(*ix->by), cmp_seg);
+	for (i = 0; i < n; i++) {
+		uint64_t b = seg_base(ix->by[i], virt), e = seg_end(ix->by[i], virt);
+		struct es_span *last = ix->nspans ? &ix->spans[ix->nspans - 1] :
+						    NULL;
+
+		ix->maxend[i] = i && ix->maxend[i - 1] > e ? ix->maxend[i - 1] : e;
+		if (last && b <= last->end) {
+			if (e > last->end)
+				last->end = e;
+		} else {
+			ix->spans[ix->nspans].start = b;
+			ix->spans[ix->nspans].end = e;
+			ix->nspans++;
+		}
+	}
+	return 0;
+}
+
+static void free_index(struct es_segidx *ix)
+{
+	free(ix->by);
+	free(ix->maxend);
+	free(ix->spans);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* The segment holding @a, or NULL: a binary search, then back over the
+ * few segments that start earlier and still reach @a. */
+static const struct es_seg *seg_at(const struct es_segidx *ix, uint64_t a,
+				   bool virt)
+{
+	size_t lo = 0, hi = ix->nr, i;
+
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+
+		if (seg_base(ix->by[m], virt) <= a)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	for (i = lo; i-- > 0;) {
+		if (ix->maxend[i] <= a)
+			break;
+		if (a - seg_base(ix->by[i], virt) < ix->by[i]->filesz)
+			return ix->by[i];
+	}
+	return NULL;
+}
+
+/* How many bytes from @a on are covered without a hole. */
+static uint64_t span_avail(const struct es_segidx *ix, uint64_t a)
+{
+	size_t lo = 0, hi = ix->nspans;
+
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+
+		if (ix->spans[m].start <= a)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	if (!lo || a >= ix->spans[lo - 1].end)
+		return 0;
+	return ix->spans[lo - 1].end - a;
+}
+
 /*
  * Copy up to @len bytes at @addr (physical, or virtual if @virt), going on
- * into adjacent segments; returns how many bytes were contiguous.
+ * into adjacent segments; returns how many bytes were contiguous. Without
+ * @dst, only counts them.
  */
 uint64_t es_core_read(struct es_core *c, uint64_t addr, bool virt,
-			  void *dst, uint64_t len)
+		      void *dst, uint64_t len)
 {
+	const struct es_segidx *ix = virt ? &c->virt : &c->phys;
 	uint64_t done = 0;
 
+	if (!dst) {
+		uint64_t n = span_avail(ix, addr);
+
+		return n < len ? n : len;
+	}
 	while (done < len) {
-		uint64_t a = addr + done, base, off, n;
+		uint64_t a = addr + done, off, n;
+		const struct es_seg *sg;
 		ssize_t r;
-		size_t i;
 
 		if (a < addr)
 			break;
-		for (i = 0; i < c->nr; i++) {
-			base = virt ? c->segs[i].vaddr : c->segs[i].paddr;
-			if ((virt && base < ES_KERNEL_HALF) ||
-			    (!virt && base == ES_NO_PADDR))
-				continue;
-			if (a >= base && a - base < c->segs[i].filesz)
-				break;
-		}
-		if (i == c->nr)
+		sg = seg_at(ix, a, virt);
+		if (!sg)
 			break;
-		off = a - base;
-		n = c->segs[i].filesz - off;
+		off = a - seg_base(sg, virt);
+		n = sg->filesz - off;
 		if (n > len - done)
 			n = len - done;
-		if (!dst) {
-			done += n;
-			continue;
-		}
 		if (n > (1U << 30))
 			n = 1U << 30;
 		r = pread(c->fd, (char *)dst + done, (size_t)n,
-			  (off_t)(c->segs[i].offset + off));
+			  (off_t)(sg->offset + off));
 		if (r <= 0)
 			break;
 		done += (uint64_t)r;
@@ -798,7 +916,12 @@ static int core_open(struct es_trace *t, struct es_core *c, const char *path)
 		es_set_error(t, "%s: is a directory", path);
 		return -1;
 	}
-	regular = S_ISREG(st.st_mode) && strcmp(path, "/proc/kcore");
+	if (!S_ISREG(st.st_mode)) {
+		es_set_error(t, "%s: not a regular file: a core is read at its segments' offsets (save it to a file first)",
+			     path);
+		return -1;
+	}
+	regular = strcmp(path, "/proc/kcore");
 	if (regular && !st.st_size) {
 		es_set_error(t, "%s: empty file", path);
 		return -1;
@@ -828,6 +951,11 @@ static int core_open(struct es_trace *t, struct es_core *c, const char *path)
 	if (eh.e_type != ET_CORE) {
 		es_set_error(t, "%s: not an ELF core file (e_type %u; a vmlinux goes to --vmlinux)",
 			     path, eh.e_type);
+		goto fail;
+	}
+	if (!eh.e_phnum || !eh.e_phoff) {
+		es_set_error(t, "%s: ELF core with no program headers (no memory in it)",
+			     path);
 		goto fail;
 	}
 	if (elf_getphdrnum(elf, &phnum)) {
@@ -890,6 +1018,10 @@ static int core_open(struct es_trace *t, struct es_core *c, const char *path)
 			     path);
 		goto fail;
 	}
+	if (build_index(c, &c->phys, false) || build_index(c, &c->virt, true)) {
+		es_set_error(t, "%s: out of memory", path);
+		goto fail;
+	}
 	elf_end(elf);
 	return 0;
 fail:
@@ -904,6 +1036,8 @@ void es_core_close(struct es_core *c)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	free_index(&c->phys);
+	free_index(&c->virt);
 	free(c->segs);
 	free(c->path);
 	free(c);
@@ -1096,54 +1230,44 @@ static int kallsyms_lookup(uint64_t *addr)
 static int scan_for_header(struct es_trace *t, struct es_core *c,
 			   uint64_t *found)
 {
-	uint64_t cand[2] = { 0, 0 }, best = UINT64_MAX, csize = 0;
+	uint64_t cand[2] = { 0, 0 }, best = UINT64_MAX;
 	unsigned int ncand = 0, nbusy = 0;
 	unsigned char *chunk;
 	size_t i;
 
-	for (i = 0; i < c->nr; i++)
-		if (c->segs[i].filesz > csize)
-			csize = c->segs[i].filesz;
-	if (csize > ES_SCAN_CHUNK)
-		csize = ES_SCAN_CHUNK;
-	chunk = malloc(csize ? csize : 1);
+	chunk = malloc(ES_SCAN_CHUNK);
 	if (!chunk) {
 		es_set_error(t, "%s: out of memory", c->path);
 		return -1;
 	}
-	for (i = 0; i < c->nr; i++) {
-		const struct es_seg *s = &c->segs[i];
-		uint64_t off;
+	/*
+	 * Over the union of the segments, in address order: every address
+	 * is looked at once however the segments overlap, and each read
+	 * finds its segment by a binary search.
+	 */
+	for (i = 0; i < c->phys.nspans; i++) {
+		const struct es_span *sp = &c->phys.spans[i];
+		uint64_t pa0 = (sp->start + 7) & ~7ULL;
 
-		if (s->paddr == ES_NO_PADDR)
-			continue;
+		for (; pa0 >= sp->start && pa0 + 8 <= sp->end &&
+		       pa0 + 8 > pa0;) {
+			uint64_t n = sp->end - pa0, j, got;
 
-		for (off = 0; off < s->filesz; off += csize) {
-			uint64_t n = s->filesz - off, j, pa0;
-			ssize_t r;
-
-			if (n > csize)
-				n = csize;
-			r = pread(c->fd, chunk, (size_t)n,
-				  (off_t)(s->offset + off));
-			if (r <= 0)
+			if (n > ES_SCAN_CHUNK)
+				n = ES_SCAN_CHUNK;
+			got = es_core_read(c, pa0, false, chunk, n);
+			if (got < 8)
 				break;
-			pa0 = s->paddr + off;
-			for (j = (8 - (pa0 & 7)) & 7; j + 8 <= (uint64_t)r;
-			     j += 8) {
+			for (j = 0; j + 8 <= got; j += 8) {
 				struct est_header h;
-				uint64_t pa = pa0 + j, avail;
-				uint64_t m;
+				uint64_t pa = pa0 + j, m;
 
 				memcpy(&m, chunk + j, sizeof(m));
 				if (m != EST_MAGIC)
 					continue;
 				if (es_core_read(c, pa, false, &h, sizeof(h)) !=
-				    sizeof(h))
-					continue;
-				avail = es_core_read(c, pa, false, NULL,
-						  UINT64_MAX - pa);
-				if (est_check_header(&h, avail) != EST_HDR_OK)
+				    sizeof(h) ||
+				    est_check_header(&h, sp->end - pa) != EST_HDR_OK)
 					continue;
 				if (ncand < 2)
 					cand[ncand] = pa;
@@ -1153,6 +1277,9 @@ static int scan_for_header(struct es_trace *t, struct es_core *c,
 					best = pa;
 				}
 			}
+			if (got < n)
+				break;
+			pa0 += got & ~7ULL;
 		}
 	}
 	free(chunk);
@@ -1168,9 +1295,10 @@ static int scan_for_header(struct es_trace *t, struct es_core *c,
 		es_set_error(t, "%s: no early_slab_trace header found in the dump (give --vmlinux; dumped before the kernel ran?)",
 			     c->path);
 	else
-		es_set_error(t, "%s: %u early_slab_trace headers found (phys 0x%llx, 0x%llx, ...): give --vmlinux",
+		es_set_error(t, "%s: %u early_slab_trace headers found (phys 0x%llx, 0x%llx%s): give --vmlinux",
 			     c->path, ncand, (unsigned long long)cand[0],
-			     (unsigned long long)cand[1]);
+			     (unsigned long long)cand[1],
+			     ncand > 2 ? ", ..." : "");
 	return -1;
 }
 

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <elf.h>
 
 #include <cmocka.h>
 
@@ -394,6 +396,161 @@ static void test_verify_owners(void **state)
 }
 
 
+/* ---- hostile inputs ------------------------------------------------------- */
+
+/*
+ * Run "@pre earlyslab @args" through sh, returns its
+ * exit code and the number of lines written to stderr, the first in @err.
+ */
+static int cli(const char *pre, const char *args, char *err, size_t n,
+	       int *lines)
+{
+	char cmd[1024], line[512];
+	const char *bin = getenv("EARLYSLAB") ? getenv("EARLYSLAB") :
+						EARLYSLAB_BIN;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s %s %s 2>&1 >/dev/null", pre, bin,
+		 args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	*lines = 0;
+	err[0] = '\0';
+	while (fgets(line, sizeof(line), p))
+		if ((*lines)++ == 0)
+			snprintf(err, n, "%s", line);
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void expect_bad_input(const char *pre, const char *args,
+			     const char *file, const char *what)
+{
+	char err[512];
+	int lines;
+
+	assert_int_equal(cli(pre, args, err, sizeof(err), &lines), 2);
+	if (lines != 1 || !strstr(err, file) || !strstr(err, what))
+		fail_msg("%s %s: %d lines, '%s'", pre, args, lines, err);
+}
+
+/* A pipe: the header, exactly what it announces, then no more. */
+static void test_raw_pipe(void **state)
+{
+	struct synth *s = boot();
+	char pre[512], err[512];
+	int lines;
+
+	(void)state;
+	assert_int_equal(synth_write(s, path("p.raw")), 0);
+	/* a valid trace piped in works */
+	snprintf(pre, sizeof(pre), "cat %s |", path("p.raw"));
+	assert_int_equal(cli(pre, "--raw - check", err, sizeof(err), &lines),
+			 0);
+	assert_int_equal(lines, 0);
+	assert_int_equal(cli(pre, "--raw /dev/stdin status", err, sizeof(err),
+			     &lines), 0);
+	/* followed by endless bytes: read up to the end announced */
+	snprintf(pre, sizeof(pre), "cat %s /dev/zero |", path("p.raw"));
+	assert_int_equal(cli(pre, "--raw - check", err, sizeof(err), &lines),
+			 0);
+	/* endless zeroes: one line, at once */
+	expect_bad_input("", "--raw /dev/zero status", "/dev/zero",
+			 "bad magic");
+	expect_bad_input("cat /dev/zero |", "--raw - status", "(stdin)",
+			 "bad magic");
+	/* cut short in a pipe */
+	snprintf(pre, sizeof(pre), "head -c 1000 %s |", path("p.raw"));
+	expect_bad_input(pre, "--raw - dump", "(stdin)", "truncated");
+	synth_free(s);
+}
+
+/* A raw file cut short after it was opened: an error, not SIGBUS. */
+static void test_raw_truncated_while_read(void **state)
+{
+	struct synth *s = boot();
+	struct es_trace *t = es_trace_new();
+	struct es_status st;
+
+	(void)state;
+	assert_int_equal(synth_write(s, path("t.raw")), 0);
+	assert_int_equal(es_load_raw(t, path("t.raw")), 0);
+	assert_int_equal(truncate(path("t.raw"), 64 + 3 * 80), 0);
+	assert_int_equal(es_get_status(t, &st), -1);
+	assert_non_null(strstr(es_error(t), "t.raw: cut short"));
+	assert_int_equal(es_check(t, NULL, NULL), -1);
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* Cores: what each broken one is called. */
+static void test_core_messages(void **state)
+{
+	unsigned char eh[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	struct synth *s = boot();
+	struct core_seg segs[3];
+	char args[512], pre[512];
+	struct es_trace *t;
+
+	(void)state;
+	/* a piped core */
+	assert_int_equal(make_core(path("m.core"), VMLINUX, s, 0, 0), 0);
+	snprintf(pre, sizeof(pre), "cat %s |", path("m.core"));
+	expect_bad_input(pre, "--core /dev/stdin status", "/dev/stdin",
+			 "not a regular file");
+	/* 64 bytes, no program headers */
+	eh[16] = ET_CORE;
+	eh[18] = EM_X86_64;
+	assert_int_equal(write_file(path("h.core"), eh, sizeof(eh)), 0);
+	snprintf(args, sizeof(args), "--core %s status", path("h.core"));
+	expect_bad_input("", args, "h.core", "no program headers");
+	/* the same memory twice is one header, not two */
+	segs[0].paddr = segs[0].vaddr = 0x100000;
+	segs[0].data = s->mem;
+	segs[0].len = s->len;
+	segs[1] = segs[0];
+	assert_int_equal(write_core(path("d.core"), segs, 2), 0);
+	t = open_core(path("d.core"), NULL, 0);
+	es_trace_free(t);
+	/* a directory given as vmlinux is a directory */
+	snprintf(args, sizeof(args), "--vmlinux %s --core %s status", dir,
+		 path("d.core"));
+	expect_bad_input("", args, dir, "is a directory");
+	synth_free(s);
+}
+
+/* Without --vmlinux, many small segments holding the magic are searched
+ * once each. */
+static void test_core_many_segments(void **state)
+{
+	enum { NSEG = 4000 };
+	struct synth *s = boot();
+	struct core_seg *segs = calloc(NSEG + 1, sizeof(*segs));
+	uint64_t magic[2] = { EST_MAGIC, 0 };
+	struct es_status st;
+	struct es_trace *t;
+	int i;
+
+	(void)state;
+	for (i = 0; i < NSEG; i++) {
+		segs[i].paddr = segs[i].vaddr = 0x1000000 + (uint64_t)i * 4096;
+		segs[i].data = magic;
+		segs[i].len = sizeof(magic);
+	}
+	segs[NSEG].paddr = segs[NSEG].vaddr = 0x100000;
+	segs[NSEG].data = s->mem;
+	segs[NSEG].len = s->len;
+	assert_int_equal(write_core(path("many.core"), segs, NSEG + 1), 0);
+	t = open_core(path("many.core"), NULL, 0);
+	assert_int_equal(es_get_status(t, &st), 0);
+	assert_int_equal(st.buffer_addr, 0x100000);
+	es_trace_free(t);
+	free(segs);
+	synth_free(s);
+}
+
 /* ---- one memory reader ---------------------------------------------------- */
 
 /* Kernel virtual memory made of a few regions; every read is counted. */
@@ -660,6 +817,10 @@ int main(void)
 		cmocka_unit_test(test_raw_equals_core),
 		cmocka_unit_test(test_verify_owners),
 		cmocka_unit_test(test_reader_reads_little),
+		cmocka_unit_test(test_raw_pipe),
+		cmocka_unit_test(test_raw_truncated_while_read),
+		cmocka_unit_test(test_core_messages),
+		cmocka_unit_test(test_core_many_segments),
 		cmocka_unit_test(test_reader_verify),
 	};
 
