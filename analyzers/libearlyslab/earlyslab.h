@@ -122,6 +122,13 @@ int64_t es_refresh(struct es_trace *t);
  */
 int es_has_memory(struct es_trace *t);
 
+/*
+ * es_engine_memory() - bytes the analysis engine holds in this process
+ * (its page-frame map, live runs, timeline batches; not the trace's own
+ * records): now, and at the peak since the previous call.
+ */
+void es_engine_memory(uint64_t *cur, uint64_t *peak);
+
 /* The last error: one line without the program name, never NULL. */
 const char *es_error(const struct es_trace *t);
 

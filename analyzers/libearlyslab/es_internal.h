@@ -205,6 +205,11 @@ struct es_pfnmap {
 	size_t nr;
 };
 
+/* The engine's allocations, counted for es_engine_memory(). */
+void *es_ecalloc(size_t n, size_t size);
+void *es_erealloc(void *p, size_t old, size_t size);
+void es_efree(void *p, size_t size);
+
 void es_pfnmap_init(struct es_pfnmap *m);
 void es_pfnmap_destroy(struct es_pfnmap *m);
 struct es_pfn_ent *es_pfnmap_get(struct es_pfnmap *m, uint64_t pfn);

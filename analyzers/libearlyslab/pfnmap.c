@@ -9,6 +9,54 @@
 
 #include "es_internal.h"
 
+/* ---- the engine's memory, counted ---------------------------------------- */
+
+static uint64_t mem_cur, mem_peak;
+
+static void mem_add(size_t n)
+{
+	mem_cur += n;
+	if (mem_cur > mem_peak)
+		mem_peak = mem_cur;
+}
+
+void *es_ecalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (p)
+		mem_add(n * size);
+	return p;
+}
+
+void *es_erealloc(void *p, size_t old, size_t size)
+{
+	void *q = realloc(p, size);
+
+	if (q) {
+		mem_cur -= old;
+		mem_add(size);
+	}
+	return q;
+}
+
+void es_efree(void *p, size_t size)
+{
+	if (!p)
+		return;
+	mem_cur -= size;
+	free(p);
+}
+
+void es_engine_memory(uint64_t *cur, uint64_t *peak)
+{
+	if (cur)
+		*cur = mem_cur;
+	if (peak)
+		*peak = mem_peak;
+	mem_peak = mem_cur;
+}
+
 static size_t slot_of(uint64_t pfn, size_t cap)
 {
 	/* Fibonacci hashing: neighbouring pfns spread out. */
@@ -22,7 +70,7 @@ void es_pfnmap_init(struct es_pfnmap *m)
 
 void es_pfnmap_destroy(struct es_pfnmap *m)
 {
-	free(m->ents);
+	es_efree(m->ents, m->cap * sizeof(*m->ents));
 	memset(m, 0, sizeof(*m));
 }
 
@@ -47,7 +95,7 @@ static int grow(struct es_pfnmap *m)
 
 	if (ncap < m->cap)
 		return -1;
-	n = calloc(ncap, sizeof(*n));
+	n = es_ecalloc(ncap, sizeof(*n));
 	if (!n)
 		return -1;
 	for (i = 0; i < m->cap; i++) {
@@ -58,7 +106,7 @@ static int grow(struct es_pfnmap *m)
 			;
 		n[j] = m->ents[i];
 	}
-	free(m->ents);
+	es_efree(m->ents, m->cap * sizeof(*m->ents));
 	m->ents = n;
 	m->cap = ncap;
 	return 0;
@@ -67,16 +115,16 @@ static int grow(struct es_pfnmap *m)
 /* Find or create the entry of @pfn; NULL only when out of memory. */
 struct es_pfn_ent *es_pfnmap_add(struct es_pfnmap *m, uint64_t pfn)
 {
-	struct es_pfn_ent *e = es_pfnmap_get(m, pfn);
+	struct es_pfn_ent *e;
 	size_t i;
 
-	if (e)
-		return e;
 	if ((m->nr + 1) * 10 > m->cap * 7 && grow(m))
-		return NULL;
+		return es_pfnmap_get(m, pfn);	/* NULL unless it is there */
+	/* one probe: the entry, or the free slot where it goes */
 	for (i = slot_of(pfn, m->cap); m->ents[i].used;
 	     i = (i + 1) & (m->cap - 1))
-		;
+		if (m->ents[i].pfn == pfn)
+			return &m->ents[i];
 	e = &m->ents[i];
 	memset(e, 0, sizeof(*e));
 	e->used = 1;

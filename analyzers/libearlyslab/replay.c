@@ -170,7 +170,7 @@ static void end_run(struct es_replay *r, struct live_run *lr,
 	}
 	if (r->ops->run_end && !r->stop)
 		r->stop = r->ops->run_end(r, &lr->run);
-	free(lr);
+	es_efree(lr, sizeof(*lr));
 }
 
 static int oom(struct es_replay *r)
@@ -188,7 +188,7 @@ static int do_getpages(struct es_replay *r, const struct es_event *ev)
 		report(r, ES_K_NODE_MISMATCH, ev, ev->pfn, NULL,
 		       "asked for node %d, got node %d", ev->nid_req,
 		       ev->nid);
-	lr = calloc(1, sizeof(*lr));
+	lr = es_ecalloc(1, sizeof(*lr));
 	if (!lr)
 		return oom(r);
 	lr->run.pfn = ev->pfn;
@@ -212,7 +212,7 @@ static int do_getpages(struct es_replay *r, const struct es_event *ev)
 			continue;
 		e = es_pfnmap_add(&r->map, p);
 		if (!e) {
-			free(lr);
+			es_efree(lr, sizeof(*lr));
 			return oom(r);
 		}
 		if (e->live) {
@@ -231,7 +231,7 @@ static int do_getpages(struct es_replay *r, const struct es_event *ev)
 		lr->refs++;
 	}
 	if (!lr->refs)
-		free(lr);
+		es_efree(lr, sizeof(*lr));
 	return 0;
 }
 
@@ -501,7 +501,7 @@ static void release_live(struct es_replay *r, bool hand_out)
 			lr->run.flags |= ES_RUN_LIVE;
 			r->stop = r->ops->run_live(r, &lr->run);
 		}
-		free(lr);
+		es_efree(lr, sizeof(*lr));
 	}
 }
 
@@ -641,7 +641,8 @@ static int vec_push(struct run_vec *rv, const struct es_run *run)
 {
 	if (rv->nr == rv->cap) {
 		size_t ncap = rv->cap ? rv->cap * 2 : 16;
-		struct es_run *n = realloc(rv->v, ncap * sizeof(*n));
+		struct es_run *n = es_erealloc(rv->v, rv->cap * sizeof(*n),
+					       ncap * sizeof(*n));
 
 		if (!n)
 			return -1;
@@ -685,7 +686,7 @@ int es_owners(struct es_trace *t, es_run_fn fn, void *arg)
 		for (i = 0; i < rv.nr && !ret; i++)
 			ret = fn(&rv.v[i], arg);
 	}
-	free(rv.v);
+	es_efree(rv.v, rv.cap * sizeof(*rv.v));
 	return ret;
 }
 
@@ -700,6 +701,7 @@ int es_owners(struct es_trace *t, es_run_fn fn, void *arg)
  * es_timeline_budget (pfn, run) pairs in memory.
  */
 uint64_t es_timeline_budget = 1U << 16;
+#define ES_TL_MAX_PASSES	8
 
 #define TL_LINK_NEXT	0x1	/* an event covers this pfn and the next */
 #define TL_SELECTED	0x2	/* shown */
@@ -819,6 +821,7 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 	};
 	struct tl_ctx c;
 	size_t i, lo, hi, nsel_max = 0;
+	uint64_t total, limit;
 	int ret = 0;
 
 	if (es_count(t))
@@ -839,12 +842,23 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 			nsel_max++;
 	if (!nsel_max)
 		goto out;
-	c.sel = malloc(nsel_max * sizeof(*c.sel));
-	c.runs = calloc(nsel_max, sizeof(*c.runs));
+	c.sel = es_ecalloc(nsel_max, sizeof(*c.sel));
+	c.runs = es_ecalloc(nsel_max, sizeof(*c.runs));
 	if (!c.sel || !c.runs) {
 		ret = oom_trace(t);
 		goto out;
 	}
+
+	/*
+	 * Each batch replays the whole trace: never more than
+	 * ES_TL_MAX_PASSES of them, so that the time stays linear in events
+	 * (the batches grow instead, with the trace).
+	 */
+	for (i = 0, total = 0; i < c.nkeys; i++)
+		total += es_pfnmap_get(&c.all, c.keys[i])->aux;
+	limit = es_timeline_budget;
+	if (limit < total / ES_TL_MAX_PASSES + 1)
+		limit = total / ES_TL_MAX_PASSES + 1;
 
 	for (lo = 0; lo < c.nkeys && !ret; lo = hi) {
 		uint64_t budget = 0;
@@ -872,7 +886,7 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 				lo = hi = end + 1;	/* skip it */
 				continue;
 			}
-			if (any && budget + cost > es_timeline_budget)
+			if (any && budget + cost > limit)
 				break;
 			if (picked) {
 				for (j = hi; j <= end; j++)
@@ -896,14 +910,14 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 					      cmp_run_seq);
 				ret = fn(c.sel[i], rv->v, rv->nr, arg);
 			}
-			free(rv->v);
+			es_efree(rv->v, rv->cap * sizeof(*rv->v));
 			memset(rv, 0, sizeof(*rv));
 		}
 		c.nsel = 0;
 	}
 out:
-	free(c.sel);
-	free(c.runs);
+	es_efree(c.sel, nsel_max * sizeof(*c.sel));
+	es_efree(c.runs, nsel_max * sizeof(*c.runs));
 	free(c.keys);
 	es_pfnmap_destroy(&c.all);
 	return ret;

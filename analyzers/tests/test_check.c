@@ -508,6 +508,7 @@ static void test_many_events(void **state)
 	struct collected c;
 	struct es_trace *t;
 	struct runs rs = { .n = 0 };
+	uint64_t cur, few, many;
 	int i;
 
 	(void)state;
@@ -520,11 +521,33 @@ static void test_many_events(void **state)
 	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
 	assert_int_equal(check(s, &c), 0);
 	t = load(s);
+	es_engine_memory(NULL, NULL);
 	assert_int_equal(es_owners(t, run_cb, &rs), 0);
 	assert_int_equal(rs.n, 1);
 	assert_int_equal(rs.r[0].alloc_seq, 99981);
+	es_engine_memory(&cur, &few);
+	assert_int_equal(cur, 0);
 	es_trace_free(t);
 	synth_free(s);
+
+	/* the same number of events over 8192 frames */
+	s = early(100000);
+	for (i = 0; i < 49990; i++) {
+		GET(s, 0x100 + (uint64_t)(i % 8192), 0, EST_PATH_MEMBLOCK,
+		    CACHE_B, "kmalloc-64");
+		PUT(s, 0x100 + (uint64_t)(i % 8192), 0, EST_PATH_MEMBLOCK,
+		    CACHE_B, "kmalloc-64");
+	}
+	t = load(s);
+	rs.n = 0;
+	assert_int_equal(es_owners(t, run_cb, &rs), 0);
+	es_engine_memory(&cur, &many);
+	es_trace_free(t);
+	synth_free(s);
+	/* 8 frames: the map's first size; 8192: a thousand times more */
+	assert_true(few < 32 * 1024);
+	assert_true(many > 64 * few);
+	assert_true(many < 8192 * 256);
 }
 
 /* ---- commands ----------------------------------------------------------- */
