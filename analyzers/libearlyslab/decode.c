@@ -119,16 +119,6 @@ static void fill_window(struct es_trace *t, uint64_t slot)
 	t->win_nr = n;
 }
 
-/* The bytes of slot @slot (< t->nslots), record_size of them. */
-const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
-{
-	if (t->recs)
-		return t->recs + slot * t->hdr.record_size;
-	if (slot - t->win_first >= t->win_nr)
-		fill_window(t, slot);
-	return t->win + (slot - t->win_first) * t->hdr.record_size;
-}
-
 int es_io_check(struct es_trace *t)
 {
 	return t->io_failed ? -1 : 0;
@@ -265,17 +255,34 @@ static inline void copy_name(char *dst, const char *src)
 	memset(dst + i, 0, ES_NAME_LEN - i);
 }
 
-void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev)
+static inline const unsigned char *slot_bytes(struct es_trace *t,
+					      uint64_t slot)
+{
+	if (t->recs)
+		return t->recs + slot * t->hdr.record_size;
+	if (slot - t->win_first >= t->win_nr)
+		fill_window(t, slot);
+	return t->win + (slot - t->win_first) * t->hdr.record_size;
+}
+
+/* Slot @slot into @ev; the cache name only if @name. */
+static inline void decode(struct es_trace *t, uint64_t slot,
+			  struct es_event *ev, bool name)
 {
 	struct est_record rec;
+	uint32_t status;
 
 	/* Copy first: the bytes may be unaligned and are never trusted. */
-	memcpy(&rec, es_slot_bytes(t, slot), sizeof(rec));
-	memset(ev, 0, sizeof(*ev));
-	ev->seq = slot;
-	ev->status = (uint32_t)est_slot_status(&rec, slot);
-	if (ev->status != ES_SLOT_OK)
+	memcpy(&rec, slot_bytes(t, slot), sizeof(rec));
+	status = (uint32_t)est_slot_status(&rec, slot);
+	if (status != ES_SLOT_OK) {
+		memset(ev, 0, sizeof(*ev));
+		ev->seq = slot;
+		ev->status = status;
 		return;
+	}
+	ev->seq = slot;
+	ev->status = status;
 	ev->pfn = rec.pfn;
 	ev->cache = rec.cache;
 	ev->caller = rec.caller;
@@ -289,10 +296,24 @@ void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev)
 	ev->nid = rec.nid;
 	ev->cpu = rec.cpu;
 	ev->flags = rec.flags;
-	copy_name(ev->name, rec.name);
+	if (name)
+		copy_name(ev->name, rec.name);
+	else
+		memset(ev->name, 0, sizeof(ev->name));
 	/* every reader of the trace takes the same records as bad */
 	if (es_implausible(ev, NULL, 0))
 		ev->status = ES_SLOT_BAD;
+}
+
+void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev)
+{
+	decode(t, slot, ev, true);
+}
+
+/* The bytes of slot @slot (< t->nslots), record_size of them. */
+const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
+{
+	return slot_bytes(t, slot);
 }
 
 int es_count(struct es_trace *t)
@@ -322,7 +343,7 @@ int es_count(struct es_trace *t)
 	c->phys_base = t->phys_base;
 	c->last_phase = t->hdr.phase < EST_PHASE_MAX ? t->hdr.phase : 0;
 	for (i = 0; i < t->nslots; i++) {
-		es_decode_slot(t, i, &ev);
+		decode(t, i, &ev, false);
 		switch (ev.status) {
 		case ES_SLOT_OK:
 			c->committed++;

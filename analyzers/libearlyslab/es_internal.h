@@ -188,7 +188,12 @@ void es_symbols_close(struct es_trace *t);
 struct Dwarf;
 struct Dwarf *es_dwarf(struct es_trace *t);
 
-/* pfnmap.c: open addressing, keyed by pfn, entries are never removed. */
+/*
+ * pfnmap.c: open addressing over groups of ES_PFN_GROUP consecutive pfns;
+ * entries are never removed.
+ */
+#define ES_PFN_GROUP	8
+
 struct es_pfn_ent {
 	uint64_t pfn;
 	void *live;		/* struct es_live_run * */
@@ -199,10 +204,18 @@ struct es_pfn_ent {
 	uint32_t pad;
 };
 
+struct es_pfn_grp {
+	uint64_t key;		/* pfn / ES_PFN_GROUP */
+	uint64_t used;
+	struct es_pfn_ent ent[ES_PFN_GROUP];
+};
+
 struct es_pfnmap {
-	struct es_pfn_ent *ents;
-	size_t cap;		/* power of two */
-	size_t nr;
+	struct es_pfn_grp *grps;
+	size_t cap;		/* groups, a power of two */
+	size_t ngrps;
+	size_t nr;		/* entries */
+	struct es_pfn_grp *last;
 };
 
 /* The engine's allocations, counted for es_engine_memory(). */
@@ -214,6 +227,9 @@ void es_pfnmap_init(struct es_pfnmap *m);
 void es_pfnmap_destroy(struct es_pfnmap *m);
 struct es_pfn_ent *es_pfnmap_get(struct es_pfnmap *m, uint64_t pfn);
 struct es_pfn_ent *es_pfnmap_add(struct es_pfnmap *m, uint64_t pfn);
+/* Entry slots 0 .. es_pfnmap_slots() - 1: NULL where there is none. */
+#define es_pfnmap_slots(m)	((m)->cap * ES_PFN_GROUP)
+struct es_pfn_ent *es_pfnmap_slot(struct es_pfnmap *m, size_t i);
 /* Sorted array of the keys (malloc'd), NULL with *nr = 0 if empty. */
 uint64_t *es_pfnmap_keys(const struct es_pfnmap *m, size_t *nr);
 

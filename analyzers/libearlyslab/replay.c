@@ -372,10 +372,11 @@ static void foreach_live(struct es_replay *r,
 	size_t i;
 
 	r->gen++;
-	for (i = 0; i < r->map.cap; i++) {
-		struct live_run *lr = r->map.ents[i].live;
+	for (i = 0; i < es_pfnmap_slots(&r->map); i++) {
+		struct es_pfn_ent *e = es_pfnmap_slot(&r->map, i);
+		struct live_run *lr = e ? e->live : NULL;
 
-		if (!r->map.ents[i].used || !lr || lr->mark == r->gen)
+		if (!lr || lr->mark == r->gen)
 			continue;
 		lr->mark = r->gen;
 		fn(r, lr, ev);
@@ -488,11 +489,11 @@ static void release_live(struct es_replay *r, bool hand_out)
 {
 	size_t i;
 
-	for (i = 0; i < r->map.cap; i++) {
-		struct es_pfn_ent *e = &r->map.ents[i];
-		struct live_run *lr = e->live;
+	for (i = 0; i < es_pfnmap_slots(&r->map); i++) {
+		struct es_pfn_ent *e = es_pfnmap_slot(&r->map, i);
+		struct live_run *lr = e ? e->live : NULL;
 
-		if (!e->used || !lr)
+		if (!lr)
 			continue;
 		e->live = NULL;
 		if (--lr->refs)
