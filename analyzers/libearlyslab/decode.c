@@ -255,6 +255,26 @@ static inline void copy_name(char *dst, const char *src)
 	memset(dst + i, 0, ES_NAME_LEN - i);
 }
 
+/* es_implausible() == NULL, quickly for the common records. */
+static inline bool plausible(const struct es_event *ev)
+{
+	if (ev->phase >= EST_PHASE_MAX || ev->path >= EST_PATH_MAX)
+		return false;
+	switch (ev->type) {
+	case EST_EV_GETPAGES:
+	case EST_EV_FREEPAGES:
+		return es_order_ok(ev->order) &&
+		       ev->pfn + (1ULL << ev->order) > ev->pfn;
+	case EST_EV_PHASE:
+	case EST_EV_SLAB_STATE:
+	case EST_EV_LARGE:
+	case EST_EV_NOPAGES:
+	case EST_EV_MARK:
+		return true;
+	}
+	return !es_implausible(ev, NULL, 0);
+}
+
 static inline const unsigned char *slot_bytes(struct es_trace *t,
 					      uint64_t slot)
 {
@@ -301,7 +321,7 @@ static inline void decode(struct es_trace *t, uint64_t slot,
 	else
 		memset(ev->name, 0, sizeof(ev->name));
 	/* every reader of the trace takes the same records as bad */
-	if (es_implausible(ev, NULL, 0))
+	if (!plausible(ev))
 		ev->status = ES_SLOT_BAD;
 }
 

@@ -254,6 +254,7 @@ struct es_replay {
 	void *arg;
 	uint64_t pfn_lo, pfn_hi;	/* cheap pre-filter, inclusive */
 	struct es_pfnmap map;
+	void *pool;			/* struct live_run *: ended runs */
 	uint32_t phase;
 	bool in_free_all;
 	bool free_all_done;

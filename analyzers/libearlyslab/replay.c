@@ -41,7 +41,36 @@ struct live_run {
 	uint64_t refs;		/* map entries pointing here */
 	uint64_t mark;
 	bool need_skip;
+	struct live_run *next;	/* in the replay's pool, once ended */
 };
+
+/* Runs ended go back to a pool: a getpages takes one from there. */
+static struct live_run *run_new(struct es_replay *r)
+{
+	struct live_run *lr = r->pool;
+
+	if (!lr)
+		return es_ecalloc(1, sizeof(*lr));
+	r->pool = lr->next;
+	memset(lr, 0, sizeof(*lr));
+	return lr;
+}
+
+static void run_put(struct es_replay *r, struct live_run *lr)
+{
+	lr->next = r->pool;
+	r->pool = lr;
+}
+
+static void pool_free(struct es_replay *r)
+{
+	while (r->pool) {
+		struct live_run *lr = r->pool;
+
+		r->pool = lr->next;
+		es_efree(lr, sizeof(*lr));
+	}
+}
 
 static bool want(struct es_replay *r, uint64_t pfn)
 {
@@ -170,7 +199,7 @@ static void end_run(struct es_replay *r, struct live_run *lr,
 	}
 	if (r->ops->run_end && !r->stop)
 		r->stop = r->ops->run_end(r, &lr->run);
-	es_efree(lr, sizeof(*lr));
+	run_put(r, lr);
 }
 
 static int oom(struct es_replay *r)
@@ -188,7 +217,7 @@ static int do_getpages(struct es_replay *r, const struct es_event *ev)
 		report(r, ES_K_NODE_MISMATCH, ev, ev->pfn, NULL,
 		       "asked for node %d, got node %d", ev->nid_req,
 		       ev->nid);
-	lr = es_ecalloc(1, sizeof(*lr));
+	lr = run_new(r);
 	if (!lr)
 		return oom(r);
 	lr->run.pfn = ev->pfn;
@@ -212,7 +241,7 @@ static int do_getpages(struct es_replay *r, const struct es_event *ev)
 			continue;
 		e = es_pfnmap_add(&r->map, p);
 		if (!e) {
-			es_efree(lr, sizeof(*lr));
+			run_put(r, lr);
 			return oom(r);
 		}
 		if (e->live) {
@@ -231,7 +260,7 @@ static int do_getpages(struct es_replay *r, const struct es_event *ev)
 		lr->refs++;
 	}
 	if (!lr->refs)
-		es_efree(lr, sizeof(*lr));
+		run_put(r, lr);
 	return 0;
 }
 
@@ -502,7 +531,7 @@ static void release_live(struct es_replay *r, bool hand_out)
 			lr->run.flags |= ES_RUN_LIVE;
 			r->stop = r->ops->run_live(r, &lr->run);
 		}
-		es_efree(lr, sizeof(*lr));
+		run_put(r, lr);
 	}
 }
 
@@ -592,6 +621,7 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 	if (!ret && es_io_check(t))
 		ret = -1;
 	release_live(&r, !ret);
+	pool_free(&r);
 	es_pfnmap_destroy(&r.map);
 	if (ret)
 		return ret;
