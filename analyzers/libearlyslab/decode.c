@@ -330,6 +330,11 @@ void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev)
 	decode(t, slot, ev, true);
 }
 
+void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev)
+{
+	decode(t, slot, ev, false);
+}
+
 /* The bytes of slot @slot (< t->nslots), record_size of them. */
 const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
 {

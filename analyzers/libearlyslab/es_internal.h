@@ -165,6 +165,8 @@ int es_check_hdr(struct es_trace *t, const struct est_header *h,
 		 uint64_t avail);
 const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot);
 void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev);
+/* The same without the cache name. */
+void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev);
 /* Why a committed record is bad (NULL: it is not); @buf may be NULL. */
 const char *es_implausible(const struct es_event *ev, char *buf, size_t n);
 /* Why slot ev->seq was decoded as bad. */

@@ -594,6 +594,7 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 {
 	struct es_replay r;
 	struct es_event ev;
+	bool restricted;
 	uint64_t i;
 	int ret = 0;
 
@@ -608,7 +609,26 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 	r.complete = es_trace_complete(t);
 	es_pfnmap_init(&r.map);
 
+	/*
+	 * A replay of some frames only (a timeline batch), with nobody
+	 * watching the events or anomalies: an event outside them only
+	 * moves the phase, and is not decoded further.
+	 */
+	restricted = (pfn_lo || pfn_hi != UINT64_MAX) && !ops->event &&
+		     !ops->anomaly;
 	for (i = 0; i < t->nslots && !r.stop; i++) {
+		if (restricted) {
+			uint64_t n;
+
+			es_decode_lean(t, i, &ev);
+			if (ev.status != ES_SLOT_OK)
+				continue;
+			n = es_event_pages(&ev);
+			if (n && (ev.pfn + n - 1 < pfn_lo || ev.pfn > pfn_hi)) {
+				track_phase(&r, &ev);
+				continue;
+			}
+		}
 		es_decode_slot(t, i, &ev);
 		ret = replay_event(&r, &ev);
 		if (ret)
@@ -732,7 +752,7 @@ int es_owners(struct es_trace *t, es_run_fn fn, void *arg)
  * es_timeline_budget (pfn, run) pairs in memory.
  */
 uint64_t es_timeline_budget = 1U << 16;
-#define ES_TL_MAX_PASSES	8
+#define ES_TL_MAX_PASSES	16
 
 #define TL_LINK_NEXT	0x1	/* an event covers this pfn and the next */
 #define TL_SELECTED	0x2	/* shown */
@@ -881,9 +901,9 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 	}
 
 	/*
-	 * Each batch replays the whole trace: never more than
-	 * ES_TL_MAX_PASSES of them, so that the time stays linear in events
-	 * (the batches grow instead, with the trace).
+	 * Each batch reads the whole trace (only its own frames' events are
+	 * replayed): never more than ES_TL_MAX_PASSES of them, so that the
+	 * time stays linear in events (the batches grow instead).
 	 */
 	for (i = 0, total = 0; i < c.nkeys; i++)
 		total += es_pfnmap_get(&c.all, c.keys[i])->aux;
