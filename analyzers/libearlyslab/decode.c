@@ -256,15 +256,17 @@ static inline void copy_name(char *dst, const char *src)
 }
 
 /* es_implausible() == NULL, quickly for the common records. */
-static inline bool plausible(const struct es_event *ev)
+static inline bool plausible(const struct est_record *rec)
 {
-	if (ev->phase >= EST_PHASE_MAX || ev->path >= EST_PATH_MAX)
+	struct es_event ev;
+
+	if (rec->phase >= EST_PHASE_MAX || rec->path >= EST_PATH_MAX)
 		return false;
-	switch (ev->type) {
+	switch (rec->type) {
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
-		return es_order_ok(ev->order) &&
-		       ev->pfn + (1ULL << ev->order) > ev->pfn;
+		return es_order_ok(rec->order) &&
+		       rec->pfn + (1ULL << rec->order) > rec->pfn;
 	case EST_EV_PHASE:
 	case EST_EV_SLAB_STATE:
 	case EST_EV_LARGE:
@@ -272,7 +274,14 @@ static inline bool plausible(const struct es_event *ev)
 	case EST_EV_MARK:
 		return true;
 	}
-	return !es_implausible(ev, NULL, 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = rec->type;
+	ev.phase = rec->phase;
+	ev.path = rec->path;
+	ev.order = rec->order;
+	ev.pfn = rec->pfn;
+	ev.arg = rec->arg;
+	return !es_implausible(&ev, NULL, 0);
 }
 
 static inline const unsigned char *slot_bytes(struct es_trace *t,
@@ -321,7 +330,7 @@ static inline void decode(struct es_trace *t, uint64_t slot,
 	else
 		memset(ev->name, 0, sizeof(ev->name));
 	/* every reader of the trace takes the same records as bad */
-	if (!plausible(ev))
+	if (!plausible(&rec))
 		ev->status = ES_SLOT_BAD;
 }
 
@@ -344,7 +353,6 @@ const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
 int es_count(struct es_trace *t)
 {
 	struct es_status *c = &t->counts;
-	struct es_event ev;
 	uint64_t i;
 	bool first = true;
 
@@ -367,29 +375,34 @@ int es_count(struct es_trace *t)
 	c->buffer_addr = t->buffer_addr;
 	c->phys_base = t->phys_base;
 	c->last_phase = t->hdr.phase < EST_PHASE_MAX ? t->hdr.phase : 0;
+	/* what es_decode_slot() would say, without building events */
 	for (i = 0; i < t->nslots; i++) {
-		decode(t, i, &ev, false);
-		switch (ev.status) {
-		case ES_SLOT_OK:
-			c->committed++;
-			break;
-		case ES_SLOT_TORN:
+		struct est_record rec;
+
+		memcpy(&rec, slot_bytes(t, i), sizeof(rec));
+		switch (est_slot_status(&rec, i)) {
+		case EST_SLOT_OK:
+			if (plausible(&rec))
+				break;
+			c->bad++;
+			continue;
+		case EST_SLOT_TORN:
 			c->torn++;
 			continue;
-		case ES_SLOT_PENDING:
+		case EST_SLOT_PENDING:
 			c->pending++;
 			continue;
 		default:
 			c->bad++;
 			continue;
 		}
-		c->by_type[ev.type < ES_NR_TYPES &&
-			   ev.type < EST_EV_MAX ? ev.type : 0]++;
-		if (ev.phase < EST_PHASE_MAX && ev.phase > c->last_phase)
-			c->last_phase = ev.phase;
+		c->committed++;
+		c->by_type[rec.type]++;
+		if (rec.phase > c->last_phase)
+			c->last_phase = rec.phase;
 		if (first)
-			c->first_ts = ev.ts;
-		c->last_ts = ev.ts;
+			c->first_ts = rec.ts;
+		c->last_ts = rec.ts;
 		first = false;
 	}
 	if (es_io_check(t))
