@@ -203,6 +203,8 @@ static int load_via(struct es_trace *t, es_read_fn fn, void *ctx,
 }
 
 static int64_t refresh_raw(struct es_trace *t);
+static int check_build_id(struct es_trace *t, const char *what,
+			  const char *where);
 
 int64_t es_refresh(struct es_trace *t)
 {
@@ -250,6 +252,7 @@ int64_t es_refresh(struct es_trace *t)
 int es_load_reader(struct es_trace *t, es_read_fn fn, void *ctx,
 		   const char *name)
 {
+	char err[sizeof(t->err)];
 	uint64_t avail;
 
 	if (!t)
@@ -270,13 +273,16 @@ int es_load_reader(struct es_trace *t, es_read_fn fn, void *ctx,
 	t->source = ES_SRC_READER;
 	t->rd = fn;
 	t->rd_ctx = ctx;
-	if (load_via(t, fn, ctx, t->sym_trace, avail)) {
+	if (load_via(t, fn, ctx, t->sym_trace, avail) ||
+	    check_build_id(t, "the memory of", t->name)) {
 		if (t->hdr.magic != EST_MAGIC && !t->io_failed &&
 		    strstr(t->err, "bad magic") &&
 		    strlen(t->err) + 80 < sizeof(t->err))
 			strcat(t->err, "; a vmlinux from another build, or read before the kernel wrote its header?");
+		memcpy(err, t->err, sizeof(err));
 		drop_source(t);
 		set_name(t, name ? name : "(reader)");
+		memcpy(t->err, err, sizeof(err));
 		return -1;
 	}
 	return 0;
@@ -1179,7 +1185,8 @@ static void hex(char *dst, const unsigned char *b, size_t n)
 }
 
 /* A vmlinux from another build has another build-id: refuse it. */
-static int check_build_id(struct es_trace *t, const char *where)
+static int check_build_id(struct es_trace *t, const char *what,
+			  const char *where)
 {
 	unsigned char got[sizeof(t->build_id)];
 	char want_s[2 * sizeof(t->build_id) + 1], got_s[sizeof(want_s)];
@@ -1192,8 +1199,8 @@ static int check_build_id(struct es_trace *t, const char *where)
 		return 0;
 	hex(want_s, t->build_id, t->build_id_len);
 	hex(got_s, got, t->build_id_len);
-	es_set_error(t, "%s: build-id %s does not match the dump %s (%s): a vmlinux from another build",
-		     t->vmlinux, want_s, where, got_s);
+	es_set_error(t, "%s: build-id %s does not match %s %s (%s): a vmlinux from another build",
+		     t->vmlinux, want_s, what, where, got_s);
 	return -1;
 }
 
@@ -1396,7 +1403,7 @@ int es_load_core(struct es_trace *t, const char *path)
 			addr = kimg_pa(t, t->sym_trace);
 		}
 		core_setup_virt(t, c, virt);
-		if (check_build_id(t, c->path))
+		if (check_build_id(t, "the dump", c->path))
 			goto out;
 	} else if (c->kvirt) {
 		/* the running kernel's own symbols fit only its own kcore */

@@ -618,10 +618,12 @@ static void test_reader_reads_little(void **state)
 	es_trace_free(t);
 	assert_int_equal(m.calls, 0);
 
+	/* the header, the records, and the build-id (not in this memory) */
 	t = open_reader(&m);
-	assert_int_equal(m.calls, 2);
+	assert_int_equal(m.calls, 3);
 	assert_int_equal(m.bytes, sizeof(struct est_header) +
-				  n * sizeof(struct est_record));
+				  n * sizeof(struct est_record) +
+				  fi.build_id_len);
 	assert_int_equal(es_get_status(t, &st), 0);
 	assert_int_equal(st.source, ES_SRC_READER);
 	assert_int_equal(st.committed, n);
@@ -665,6 +667,36 @@ static void test_reader_reads_little(void **state)
 	assert_int_equal(es_refresh(t), 2);
 	assert_int_equal(m.bytes, sizeof(struct est_header) +
 				  2 * sizeof(struct est_record));
+
+	/* no trace where the vmlinux says: said so */
+	{
+		struct fake_mem none = { 0 };
+		struct es_trace *t2 = es_trace_new();
+
+		assert_int_equal(es_set_vmlinux(t2, VMLINUX), 0);
+		assert_int_equal(es_load_reader(t2, fake_read, &none, "guest"),
+				 -1);
+		assert_non_null(strstr(es_error(t2),
+				       "guest: cannot read the trace header"));
+		es_trace_free(t2);
+	}
+
+	/* memory of another build: refused */
+	{
+		unsigned char other[64];
+		struct fake_mem m2 = m;
+		struct es_trace *t2 = es_trace_new();
+
+		memcpy(other, fi.build_id, fi.build_id_len);
+		other[0] ^= 0xff;
+		fake_map(&m2, fi.build_id_addr, other, fi.build_id_len);
+		assert_int_equal(es_set_vmlinux(t2, VMLINUX), 0);
+		assert_int_equal(es_load_reader(t2, fake_read, &m2, "guest"),
+				 -1);
+		assert_non_null(strstr(es_error(t2),
+				       "does not match the memory of guest"));
+		es_trace_free(t2);
+	}
 
 	/* unreadable memory: an error naming the source, trace kept */
 	m.nr = 0;
