@@ -381,6 +381,12 @@ static int discard(int fd, uint64_t n, uint64_t *got)
 	return 0;
 }
 
+/*
+ * The most a pipe is read for: 4 GiB, three times the largest buffer of
+ * 80-byte records est_check_header() accepts. More is a header that lies.
+ */
+#define ES_STREAM_MAX	(4ULL << 30)
+
 /* A pipe, a FIFO or a character device: header, records, the rest. */
 static int load_stream(struct es_trace *t, int fd)
 {
@@ -398,6 +404,12 @@ static int load_stream(struct es_trace *t, int fd)
 	if (es_check_hdr(t, &h, got < sizeof(h) ? got : UINT64_MAX))
 		return -1;
 	need = (uint64_t)h.header_size + (uint64_t)h.capacity * h.record_size;
+	if (need > ES_STREAM_MAX) {
+		es_set_error(t, "%s: the header announces %llu bytes, more than a pipe is read for (%llu): save it to a file",
+			     t->name, (unsigned long long)need,
+			     (unsigned long long)ES_STREAM_MAX);
+		return -1;
+	}
 	t->nslots = est_nr_slots(&t->hdr);
 	/* the rest of the header */
 	if ((d = discard(fd, h.header_size - sizeof(h), &got)))

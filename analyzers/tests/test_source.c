@@ -461,6 +461,14 @@ static void test_raw_pipe(void **state)
 			 "bad magic");
 	expect_bad_input("cat /dev/zero |", "--raw - status", "(stdin)",
 			 "bad magic");
+	/* a header announcing a terabyte, then endless zeroes: refused */
+	s->hdr->record_size = 0xffff;
+	s->hdr->capacity = 0x1000000;
+	assert_int_equal(write_file(path("big.raw"), s->hdr, 64), 0);
+	s->hdr->record_size = sizeof(struct est_record);
+	s->hdr->capacity = 32;
+	snprintf(pre, sizeof(pre), "cat %s /dev/zero |", path("big.raw"));
+	expect_bad_input(pre, "--raw - status", "(stdin)", "save it to a file");
 	/* cut short in a pipe */
 	snprintf(pre, sizeof(pre), "head -c 1000 %s |", path("p.raw"));
 	expect_bad_input(pre, "--raw - dump", "(stdin)", "truncated");
