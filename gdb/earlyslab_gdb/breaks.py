@@ -17,7 +17,7 @@ import gdb  # pylint: disable=import-error
 
 from . import libes
 from . import target
-from .engine import engine, new_tag
+from .engine import engine, new_tag  # noqa: F401
 
 WRITER = "est_emit"
 _INSN = re.compile(r"^\s*(?:=>)?\s*(0x[0-9a-fA-F]+)\s+<[^>]*>:\s*(.*)$")
@@ -80,7 +80,11 @@ class Tracker:
         self.printed = 0
         self.fired = 0
         self.header_done = False
-        self.lib = engine.trace(self.vmlinux)
+        # a handle of its own: the data commands' one stays as loaded
+        self.lib = libes.Trace()
+        if not self.lib.set_vmlinux(self.vmlinux):
+            self.lib.close()
+            _fail(self.lib.vmlinux_error)
         self.freepages = self.lib.lib.dll.es_type_from_name(b"freepages")
         self._load_mirror()
         st = self.lib.status()
@@ -106,6 +110,7 @@ class Tracker:
             if bp.is_valid():
                 bp.delete()
         self.bps = []
+        self.lib.close()
 
     @property
     def name(self):
@@ -264,8 +269,8 @@ def arm(mode):
     if _armed is not None:
         _armed.close()
     _armed = tracker
-    st = engine.load_snapshot()[0].status()
-    phase = engine.trace().lib.name("es_phase_name", st.phase)
+    st = engine.current()[0].status()
+    phase = libes.library().name("es_phase_name", st.phase)
     note = ""
     if mode == "window" and phase in ("up", "full"):
         note = "; the mem_init window is already over"

@@ -187,7 +187,7 @@ def run_library(name, argv, mode, usage):
         rc, out, err = engine.empty().command(argv)
         write(out.replace(CLI_PREFIX, "earlyslab "))
     else:
-        trace, _ = engine.load_snapshot()
+        trace, _ = engine.current()
         rc, out, err = trace.command(argv)
         write(out)
     gdb.set_convenience_variable("earlyslab_exit", rc)
@@ -350,17 +350,19 @@ Example: earlyslab save /tmp/trace.bin"""
         if len(argv) != 1:
             usage_error(self.USAGE, "give one file name" if argv else None)
         path = os.path.expanduser(argv[0])
-        trace, snap = engine.load_snapshot()
+        trace, cur = engine.current()
+        st = trace.status()
+        data = target.read_bytes(cur.addr, st.header_size +
+                                 st.capacity * st.record_size)
         try:
             with open(path, "wb") as f:
-                f.write(snap.data)
+                f.write(data)
         except OSError as e:
             raise gdb.GdbError("earlyslab: save: %s: %s"
                                % (path, e.strerror)) from None
-        st = trace.status()
         gdb.write("earlyslab: saved %d bytes of %s (0x%x; %d records, "
-                  "head %d) to %s\n" % (len(snap.data), target.SYMBOL,
-                                        snap.addr, st.committed, st.head,
+                  "head %d) to %s\n" % (len(data), target.SYMBOL,
+                                        cur.addr, st.committed, st.head,
                                         path))
         gdb.write("read it with: earlyslab --raw %s status\n" % path)
 
@@ -427,7 +429,7 @@ Example: earlyslab page 0x1fecc"""
             num = int(val)
         except (gdb.error, ValueError) as e:
             usage_error(self.USAGE, "%s: %s" % (rest[0], e))
-        trace, _ = engine.load_snapshot()
+        trace, _ = engine.current()
         lay = target.layout()
         mm = target.Memmap()
         is_ptr = val.type.strip_typedefs().code == gdb.TYPE_CODE_PTR
@@ -514,28 +516,25 @@ Example: earlyslab crosscheck"""
         flags, rest = _json_flags(_argv(arg, self.USAGE), self.USAGE)
         if rest:
             usage_error(self.USAGE, "unexpected argument '%s'" % rest[0])
-        trace, _ = engine.load_snapshot()
-        rc, out, err = trace.command(["owners", "-j"])
-        if rc != 0:
-            raise gdb.GdbError(err.strip().splitlines()[0])
-        runs = json.loads(out)
-        lay = target.layout()
-        mm = target.Memmap()
+        trace, _ = engine.current()
+        try:
+            runs = trace.verify_owners()
+        except libes.LibError as e:
+            raise gdb.GdbError("earlyslab: crosscheck: %s" % e) from None
         problems = []
         pages = 0
-        for run in runs:
-            pfn, order = run["pfn"], run["order"]
-            cache = int(run["cache"], 16)
-            pages += 1 << order
-            for p in self._check(mm, lay, pfn, order, cache, run["name"]):
-                problems.append({"pfn": pfn, "order": order,
-                                 "cache": run["cache"], "name": run["name"],
-                                 "problem": p})
+        for run, pc in runs:
+            pages += 1 << run.order
+            if pc is not None:
+                problems.append({"pfn": run.pfn, "order": run.order,
+                                 "cache": "0x%x" % run.cache,
+                                 "name": run.name.decode(errors="replace"),
+                                 "problem": pc.detail.decode(
+                                     errors="replace")})
         gdb.set_convenience_variable("earlyslab_disagreements",
                                      len(problems))
         if flags:
             gdb.write(_dump_json({"slabs": len(runs), "pages": pages,
-                                  "vmemmap_base": "0x%x" % mm.vmemmap,
                                   "disagreements": problems}, flags))
             return
         if problems:
@@ -552,53 +551,6 @@ Example: earlyslab crosscheck"""
                      "%d disagreement%s" % (len(problems),
                                             "" if len(problems) == 1 else "s")
                      if problems else "no disagreement"))
-
-    @staticmethod
-    def _check(mm, lay, pfn, order, cache, name):
-        nr = 1 << order
-        try:
-            data = mm.read_pages(pfn, nr)
-        except gdb.GdbError as e:
-            return [str(e).replace("earlyslab: ", "")]
-        sz = mm.page_size
-        out = []
-        flags = lay.flags.get(data)
-        names = "|".join(lay.flag_names(flags)) or "no flags"
-        if lay.compound_head.get(data) & 1:
-            out.append("head page is a tail page (compound_head 0x%x)"
-                       % lay.compound_head.get(data))
-        if lay.pg_slab is not None and not flags >> lay.pg_slab & 1:
-            out.append("PG_slab clear (flags 0x%x: %s)" % (flags, names))
-        if order and lay.pg_head is not None and not flags >> lay.pg_head & 1:
-            out.append("PG_head clear on an order-%d slab (flags 0x%x: %s)"
-                       % (order, flags, names))
-        if order:
-            got = lay.compound_order.get(data, sz)
-            if got != order:
-                out.append("compound_order %d, trace says %d" % (got, order))
-        head = mm.page_addr(pfn) | 1
-        for i in range(1, nr):
-            ch = lay.compound_head.get(data, i * sz)
-            if ch != head:
-                out.append("tail pfn 0x%x: compound_head 0x%x, expected 0x%x"
-                           % (pfn + i, ch, head))
-                break
-        ref = lay.refcount.get(data)
-        if ref < 1:
-            out.append("refcount %d" % ref)
-        if lay.pg_slab is not None and flags >> lay.pg_slab & 1:
-            live = lay.slab_cache.get(data) & (1 << 64) - 1
-            if live != cache:
-                live_name = target.cache_name(live)
-                out.append("slab_cache 0x%x (%s), trace says 0x%x (%s)"
-                           % (live, live_name or "?", cache, name or "-"))
-            else:
-                live_name = target.cache_name(live)
-                if live_name is not None and name and \
-                        not live_name.startswith(name):
-                    out.append("cache name '%s', trace says '%s'"
-                               % (live_name, name))
-        return out
 
 
 class BreakCommand(gdb.Command):

@@ -13,6 +13,7 @@ which the tests use to check the ctypes layouts against the C header.
 """
 
 import ctypes
+import errno
 import os
 
 API_VERSION = 1      # of the binding below: what es_api_version() must say
@@ -94,6 +95,58 @@ class Event(ctypes.Structure):
     ]
 
 
+class Run(ctypes.Structure):
+    _fields_ = [
+        ("pfn", ctypes.c_uint64),
+        ("cache", ctypes.c_uint64),
+        ("alloc_seq", ctypes.c_uint64),
+        ("free_seq", ctypes.c_uint64),
+        ("alloc_caller", ctypes.c_uint64),
+        ("free_caller", ctypes.c_uint64),
+        ("alloc_ts", ctypes.c_uint64),
+        ("free_ts", ctypes.c_uint64),
+        ("order", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("nid_req", ctypes.c_int32),
+        ("nid", ctypes.c_int32),
+        ("alloc_phase", ctypes.c_uint32),
+        ("alloc_path", ctypes.c_uint32),
+        ("free_phase", ctypes.c_uint32),
+        ("free_path", ctypes.c_uint32),
+        ("name", ctypes.c_char * NAME_LEN),
+    ]
+
+
+class Page(ctypes.Structure):
+    _fields_ = [
+        ("pfn", ctypes.c_uint64),
+        ("vaddr", ctypes.c_uint64),
+        ("flags", ctypes.c_uint64),
+        ("compound_head", ctypes.c_uint64),
+        ("slab_cache", ctypes.c_uint64),
+        ("refcount", ctypes.c_int32),
+        ("slab", ctypes.c_uint32),
+        ("head", ctypes.c_uint32),
+        ("tail", ctypes.c_uint32),
+    ]
+
+
+class PageCheck(ctypes.Structure):
+    _fields_ = [
+        ("page", Page),
+        ("bad_tail_pfn", ctypes.c_uint64),
+        ("bad_tail_head", ctypes.c_uint64),
+        ("problems", ctypes.c_uint32),
+        ("compound_order", ctypes.c_uint32),
+        ("live_name", ctypes.c_char * 64),
+        ("detail", ctypes.c_char * 256),
+    ]
+
+
+# typedef int (*es_run_fn)(const struct es_run *run, void *arg)
+RUN_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Run), ctypes.c_void_p)
+
+
 class Filter(ctypes.Structure):
     _fields_ = [
         ("types", ctypes.c_uint32),
@@ -117,6 +170,10 @@ _PROTOS = {
     "es_trace_free": (None, [_P]),
     "es_set_vmlinux": (_I, [_P, _S]),
     "es_load_memory": (_I, [_P, _P, ctypes.c_size_t, _S]),
+    "es_load_reader": (_I, [_P, _P, _P, _S]),
+    "es_refresh": (ctypes.c_int64, [_P]),
+    "es_owners": (_I, [_P, RUN_FN, _P]),
+    "es_verify_run": (_I, [_P, ctypes.POINTER(Run), ctypes.POINTER(PageCheck)]),
     "es_error": (_S, [_P]),
     "es_get_status": (_I, [_P, ctypes.POINTER(Status)]),
     "es_iter_new": (_P, [_P, ctypes.POINTER(Filter)]),
@@ -132,6 +189,11 @@ _PROTOS = {
     "es_kind_name": (_S, [_U32]),
     "es_type_from_name": (_I, [_S]),
 }
+
+
+# typedef int (*es_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len)
+READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64,
+                           ctypes.c_void_p, ctypes.c_size_t)
 
 
 class Library:
@@ -259,6 +321,59 @@ class Trace:
         if self.lib.dll.es_load_memory(self.h, buf, n, name.encode()):
             raise LibError(self.error())
         self.tag = tag
+
+    def load_reader(self, read, name, tag=None):
+        """Read the trace through @read(addr, size) -> bytes (or an
+        exception): es_load_reader(), the header and then only the
+        committed records. Needs set_vmlinux() first. Raises LibError."""
+        self.tag = None
+        self._reader = self._wrap(read)   # kept alive as long as in use
+        if self.lib.dll.es_load_reader(self.h, self._reader, None,
+                                       name.encode()):
+            self._reader = None
+            raise LibError(self.error())
+        self.tag = tag
+
+    def verify_owners(self):
+        """es_owners() with es_verify_run() on each: [(Run, PageCheck or
+        None when it agrees)]. The library's one definition of a slab's
+        struct pages agreeing with the trace. Raises LibError."""
+        out, err = [], []
+
+        def cb(run, _arg):
+            r = Run.from_buffer_copy(run.contents)
+            pc = PageCheck()
+            v = self.lib.dll.es_verify_run(self.h, run, ctypes.byref(pc))
+            if v < 0:
+                err.append(self.error())
+                return 1
+            out.append((r, pc if v else None))
+            return 0
+        fn = RUN_FN(cb)
+        if self.lib.dll.es_owners(self.h, fn, None) or err:
+            raise LibError(err[0] if err else self.error())
+        return out
+
+    def refresh(self):
+        """es_refresh(): the header again and only the new records;
+        returns how many there are. Raises LibError."""
+        n = self.lib.dll.es_refresh(self.h)
+        if n < 0:
+            raise LibError(self.error())
+        return n
+
+    @staticmethod
+    def _wrap(read):
+        def cb(_ctx, addr, buf, size):
+            try:
+                data = read(addr, size)
+            except Exception:  # pylint: disable=broad-except
+                # a C caller cannot take a Python exception: the reader
+                # keeps the reason, the library sees an unreadable range
+                return -errno.EFAULT
+            ctypes.memmove(buf, data, size)
+            return 0
+        return READ_FN(cb)
 
     def status(self):
         st = Status()

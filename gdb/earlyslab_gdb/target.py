@@ -100,9 +100,14 @@ class _Generation:
     def __init__(self):
         self.memory = 0     # guest ran, memory written, target changed
         self.symbols = 0    # symbol files changed
+        self.exits = 0      # the inferior went away
         self._handlers = []
 
     def _mem(self, *_):
+        self.memory += 1
+
+    def _exit(self, *_):
+        self.exits += 1
         self.memory += 1
 
     def _sym(self, *_):
@@ -112,7 +117,7 @@ class _Generation:
     def connect(self):
         ev = gdb.events
         pairs = [("cont", self._mem), ("memory_changed", self._mem),
-                 ("exited", self._mem), ("inferior_call", self._mem),
+                 ("exited", self._exit), ("inferior_call", self._mem),
                  ("new_objfile", self._sym), ("clear_objfiles", self._sym)]
         for name, fn in pairs:
             reg = getattr(ev, name, None)
@@ -271,6 +276,110 @@ def read_header(addr):
 
 def read_bytes(addr, size):
     return _read_trace(addr, size, SYMBOL)
+
+
+class GuestReader:
+    """The library's memory reader on a halted guest, one per session.
+
+    Each range the library asks for is one inferior.read_memory(), with
+    two savings on round trips through the gdb stub:
+    - the read of the trace's header also fetches the records the last
+      load found plus READAHEAD_RECORDS (what a stop usually added), so
+      that the records' read that follows is served from it, or reads
+      only the rest;
+    - what is read outside the trace (the library's check of the build
+      id note) is kept for as long as the connection and the symbols do.
+    Counts what crossed the stub, and keeps the first failure for the
+    error message."""
+
+    READAHEAD_RECORDS = 4
+
+    def __init__(self):
+        self.expect = 0         # bytes the next header read fetches
+        self._stable = {}
+        self._stable_key = None
+        self.begin(0, 0)
+
+    def begin(self, addr, size):
+        """A new load of the trace object at @addr (@size bytes, 0 if
+        unknown)."""
+        self.addr, self.size = addr, size
+        self.reads = 0
+        self.bytes = 0
+        self.ranges = []
+        self.failed = None
+        self._win = None
+        inf = gdb.selected_inferior()
+        key = (inf.num, inf.pid, gen.symbols, gen.exits)
+        if key != self._stable_key:
+            self._stable, self._stable_key = {}, key
+
+    def loaded(self, header_size, slots, record_size):
+        """What the load found, to read ahead at the next one."""
+        self.expect = header_size + (slots + self.READAHEAD_RECORDS) * \
+            record_size
+
+    def _read(self, addr, size):
+        self.reads += 1
+        self.ranges.append((addr, size))
+        try:
+            data = gdb.selected_inferior().read_memory(addr, size).tobytes()
+        except (gdb.MemoryError, gdb.error) as e:
+            if self.failed is None:
+                self.failed = (addr, size, str(e))
+            raise
+        self.bytes += size
+        return data
+
+    def _inside(self, addr):
+        return self.addr <= addr < self.addr + (self.size or 1)
+
+    def __call__(self, addr, size):
+        if not self._inside(addr):
+            key = (addr, size)
+            if key not in self._stable:
+                self._stable[key] = self._read(addr, size)
+            return self._stable[key]
+        if addr == self.addr and self.size and self.expect > size:
+            n = min(self.size, self.expect)
+            try:
+                self._win = (addr, self._read(addr, n))
+                return self._win[1][:size]
+            except (gdb.MemoryError, gdb.error):
+                self.failed = None      # try what was asked for
+        if self._win is not None:
+            w0, win = self._win
+            end = w0 + len(win)
+            if w0 <= addr < end:
+                head = win[addr - w0: addr - w0 + size]
+                if len(head) == size:
+                    return head
+                return head + self._read(end, size - len(head))
+        return self._read(addr, size)
+
+
+class Loaded:
+    """What the data commands see at one halt: the library handle loaded
+    through a GuestReader."""
+
+    def __init__(self, addr, vmlinux, generation, reader):
+        self.addr = addr
+        self.vmlinux = vmlinux
+        self.gen = generation
+        self.reader = reader
+
+    @property
+    def name(self):
+        return "gdb:%s@0x%x" % (SYMBOL, self.addr)
+
+
+def read_error(addr, reader):
+    """The one line for a trace that could not be read at all."""
+    _, _, why = reader.failed
+    if why.startswith("Cannot access memory"):
+        why = ""
+    fail("cannot read %s at 0x%x: %s%s" % (SYMBOL, addr, BEFORE_IMAGE_HINT,
+                                          " (%s)" % why if why else ""))
 
 
 def drop_cache():

@@ -30,3 +30,22 @@ def owner_page():
             "tail": _run("earlyslab page 0x%x" % (pfn + 1))
             if owners[0]["order"] else None}
 
+
+
+def first_read(commands=("earlyslab status", "earlyslab dump")):
+    """What the first data command after a stop and the ones after it
+    read from the guest: [(command, reads, bytes)], with the status."""
+    from earlyslab_gdb import target  # pylint: disable=import-outside-toplevel
+    from earlyslab_gdb.engine import engine  # pylint: disable=import-outside-toplevel
+    target.invalidate()
+    out = []
+    for c in commands:
+        _run(c)
+        r = engine.current()[1].reader
+        out.append([c, r.reads, r.bytes])
+    return {"reads": out, "ranges": engine.current()[1].reader.ranges,
+            "addr": engine.current()[1].addr,
+            "readahead": target.GuestReader.READAHEAD_RECORDS,
+            "status": json.loads(_run("earlyslab status -j")["out"]),
+            "sizeof": int(gdb.parse_and_eval("sizeof(early_slab_trace)")),
+            "error": None}
