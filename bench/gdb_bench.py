@@ -26,7 +26,6 @@ figures of `make bench`; tests/gdb checks what is read, not how fast.
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time

@@ -22,7 +22,6 @@ def shutdown():
     from . import breaks, engine, target
     breaks.shutdown()
     target.gen.disconnect()
-    target.drop_cache()
     engine.engine.close()
     del _commands[:]
 

@@ -70,11 +70,15 @@ class Tracker:
         self.mode = mode
         self.count = count
         self.flags = flags
-        snap = target.snapshot(fresh=True)
-        self.addr = snap.addr
-        self.vmlinux = snap.vmlinux
-        self.hdr = snap.header
-        self.mirror = bytearray(snap.data)
+        # the library checks the header; then one bulk read of the object
+        trace, cur = engine.current(fresh=True)
+        st = trace.status()
+        self.addr = cur.addr
+        self.vmlinux = cur.vmlinux
+        self.magic = st.magic
+        self.mirror = bytearray(target.read_bytes(
+            cur.addr, st.header_size + st.capacity * st.record_size))
+        self.hdr = target.Header(self.mirror, self.magic)
         self.lo = self.hdr.slots        # first slot not yet settled
         self.handled = set()            # seqs >= lo already handled
         self.printed = 0
@@ -139,7 +143,7 @@ class Tracker:
         """Read what is new; load a copy holding only the new records.
         Returns the new committed events (library structs)."""
         raw = target.read_bytes(self.addr, target.header_size())
-        hdr = target.Header(raw)
+        hdr = target.Header(raw, self.magic)
         if not hdr.magic_ok or hdr.size != len(self.mirror) or \
                 hdr.header_size != self.hdr.header_size or \
                 hdr.record_size != self.hdr.record_size:

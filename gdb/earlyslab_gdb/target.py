@@ -1,27 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """What the gdb commands read from the halted guest.
 
-- the early_slab_trace buffer: one bulk read_memory of the whole object,
-  cached until the guest runs again (or gdb writes to its memory);
-- struct page and struct slab fields, at offsets taken from DWARF the way
+- the early_slab_trace buffer, through GuestReader, the read callback
+  libearlyslab reads it with (es_load_reader()): what the library reads
+  stays valid until the guest runs again (or gdb writes to its memory);
+- for `page`, struct page and struct slab fields, at offsets taken from DWARF the way
   the kernel's own scripts/gdb do (type['field'].bitpos // 8), with the
   types dropped whenever the symbol files change.
 
 Every expected failure is raised as a one-line gdb.GdbError.
 """
 
-import ctypes
-
 import gdb  # pylint: disable=import-error
 
 SYMBOL = "early_slab_trace"
 
-# The only part of the trace read here is its header, to learn the size of
-# the buffer: field offsets come from DWARF (struct est_header in vmlinux),
-# validity from libearlyslab's est_check_header(), the reader contract of
-# tracepoints/early_slab_trace.h. Records go to libearlyslab undecoded.
-MAX_BUFFER = 256 << 20                   # sanity limit for a corrupt header
-EST_HDR_SHORT, EST_HDR_MAGIC = 1, 2      # enum est_hdr_error
+# The trace is read by libearlyslab through GuestReader; break and watch
+# read the header's head (offsets from DWARF: struct est_header) to know
+# which records are new. Nothing of the format is decoded here.
 
 START_KERNEL_MAP = 0xffffffff80000000
 KERNEL_IMAGE_SPAN = 1 << 30
@@ -56,9 +52,11 @@ def header_size():
 
 
 class Header:
-    """The sizes of a buffer, from its header (offsets from DWARF)."""
+    """The sizes and head of a buffer, from its header (offsets from
+    DWARF), for break and watch, which follow the records as they come;
+    @magic is the one the library accepted when they were armed."""
 
-    def __init__(self, data):
+    def __init__(self, data, magic):
         _, fields = header_layout()
 
         def get(name):
@@ -66,22 +64,11 @@ class Header:
             return int.from_bytes(data[off:off + size], "little",
                                   signed=(name == "head"))
         self.magic = get("magic")
-        self.version = get("version")
         self.header_size = get("header_size")
         self.record_size = get("record_size")
-        self.flags = get("flags")
         self.capacity = get("capacity")
         self.head = get("head")
-        # the C check: only the header is at hand, so "truncated" is fine
-        from . import libes     # pylint: disable=import-outside-toplevel
-        try:
-            check = libes.library().dll.est_check_header
-        except libes.LibError as e:
-            fail(str(e))
-        check.argtypes = (ctypes.c_char_p, ctypes.c_uint64)
-        check.restype = ctypes.c_int
-        err = check(bytes(data), len(data))
-        self.magic_ok = err not in (EST_HDR_SHORT, EST_HDR_MAGIC)
+        self.magic_ok = self.magic == magic
 
     @property
     def size(self):
@@ -205,60 +192,6 @@ def trace_symbol():
     return _symbol
 
 
-class Snapshot:
-    """The whole buffer as read in one go at one halt."""
-
-    def __init__(self, addr, data, vmlinux, generation):
-        self.addr = addr
-        self.data = data
-        self.vmlinux = vmlinux
-        self.gen = generation
-        self.header = Header(data)
-
-    @property
-    def name(self):
-        return "gdb:%s@0x%x" % (SYMBOL, self.addr)
-
-
-_snapshot = None
-
-
-def _bad_magic(addr, magic):
-    fail("bad magic 0x%016x at %s (0x%x): %s" % (magic, SYMBOL, addr,
-                                                 BEFORE_IMAGE_HINT))
-
-
-def snapshot(fresh=False):
-    """The buffer, read with one bulk read_memory unless still cached."""
-    global _snapshot
-    sym = trace_symbol()
-    check_connected()
-    if not fresh and _snapshot is not None and _snapshot.gen == gen.memory \
-            and _snapshot.addr == sym.addr:
-        return _snapshot
-    generation = gen.memory
-    what = SYMBOL
-    if sym.size >= header_size():
-        # DWARF knows the size: one read; the header confirms it below
-        data = _read_trace(sym.addr, sym.size, what)
-    else:
-        data = _read_trace(sym.addr, header_size(), what)
-    hdr = Header(data)
-    if not hdr.magic_ok:
-        _bad_magic(sym.addr, hdr.magic)
-    need = hdr.size
-    if hdr.header_size < header_size() or need > MAX_BUFFER:
-        fail("implausible header at %s (0x%x): header_size %d, record_size "
-             "%d, capacity %d" % (SYMBOL, sym.addr, hdr.header_size,
-                                  hdr.record_size, hdr.capacity))
-    if need > len(data):
-        data = _read_trace(sym.addr, need, what)
-    elif need < len(data):
-        data = data[:need]
-    _snapshot = Snapshot(sym.addr, data, sym.vmlinux, generation)
-    return _snapshot
-
-
 def _read_trace(addr, size, what):
     try:
         return gdb.selected_inferior().read_memory(addr, size).tobytes()
@@ -268,10 +201,6 @@ def _read_trace(addr, size, what):
             why = ""
         fail("cannot read %s at 0x%x: %s%s" % (what, addr, BEFORE_IMAGE_HINT,
                                               " (%s)" % why if why else ""))
-
-
-def read_header(addr):
-    return Header(_read_trace(addr, header_size(), SYMBOL))
 
 
 def read_bytes(addr, size):
@@ -382,15 +311,9 @@ def read_error(addr, reader):
                                           " (%s)" % why if why else ""))
 
 
-def drop_cache():
-    global _snapshot
-    _snapshot = None
-
-
 def invalidate():
     """Forget what was read from the guest, as when it runs again."""
     gen.memory += 1
-    drop_cache()
 
 
 # ---- struct page ----------------------------------------------------------
