@@ -5,23 +5,15 @@ The guest is read through es_load_reader() with gdb's read_memory as the
 reader: at the first command after a stop the library reads the header
 and then only the committed records; the other commands at the same stop
 use what it read. The earlyslab(8) commands run on it with
-es_command_str(). The vmlinux gdb
-has loaded is given to the library too, so that callers are symbolized
-exactly as `earlyslab --vmlinux vmlinux ...` does.
+es_command_str(). The vmlinux gdb has loaded is given to the library
+too: it has the trace symbol and the struct layouts in its DWARF, and
+callers are symbolized exactly as `earlyslab --vmlinux vmlinux ...` does.
 """
-
-import itertools
 
 import gdb  # pylint: disable=import-error
 
 from . import libes
 from . import target
-
-_tags = itertools.count(1)
-
-
-def new_tag():
-    return next(_tags)
 
 
 class Engine:
@@ -51,15 +43,6 @@ class Engine:
         except libes.LibError as e:
             raise gdb.GdbError("earlyslab: %s" % e) from None
         return self._trace
-
-    def load(self, data, name, tag, vmlinux=None):
-        t = self.trace(vmlinux)
-        if t.tag != tag:
-            try:
-                t.load(data, name, tag)
-            except libes.LibError as e:
-                raise gdb.GdbError("earlyslab: %s" % e) from None
-        return t
 
     def current(self, fresh=False):
         """(handle, Loaded) for this stop; reads the guest on the first

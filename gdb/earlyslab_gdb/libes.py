@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """ctypes binding of libearlyslab (analyzers/libearlyslab/earlyslab.h).
 
-Only what the gdb commands use: load bytes read from the guest, run the
-earlyslab(8) commands on them (es_command_str), iterate events, count
-anomalies, and the names of the format's enums (es_type_name(), ...).
+Only what the gdb commands use: read the guest through a callback
+(es_load_reader, es_refresh), run the earlyslab(8) commands on it
+(es_command_str), iterate events, count anomalies, verify the owned
+slabs' struct pages (es_verify_run), and the names of the format's enums (es_type_name(), ...).
 Everything that decodes records lives in the C library; this module moves
 bytes and arguments across and hands back the library's own structures
 and text. No name, size or value of the format is written here.
@@ -169,7 +170,6 @@ _PROTOS = {
     "es_trace_new": (_P, []),
     "es_trace_free": (None, [_P]),
     "es_set_vmlinux": (_I, [_P, _S]),
-    "es_load_memory": (_I, [_P, _P, ctypes.c_size_t, _S]),
     "es_load_reader": (_I, [_P, _P, _P, _S]),
     "es_refresh": (ctypes.c_int64, [_P]),
     "es_owners": (_I, [_P, RUN_FN, _P]),
@@ -312,15 +312,6 @@ class Trace:
         self.vmlinux = path
         self.vmlinux_error = None
         return True
-
-    def load(self, data, name, tag=None):
-        """Hand over a copy of @data (bytes-like). Raises LibError."""
-        n = len(data)
-        buf = (ctypes.c_char * n).from_buffer_copy(data) if n else None
-        self.tag = None
-        if self.lib.dll.es_load_memory(self.h, buf, n, name.encode()):
-            raise LibError(self.error())
-        self.tag = tag
 
     def load_reader(self, read, name, tag=None):
         """Read the trace through @read(addr, size) -> bytes (or an

@@ -15,9 +15,8 @@ import gdb  # pylint: disable=import-error
 
 SYMBOL = "early_slab_trace"
 
-# The trace is read by libearlyslab through GuestReader; break and watch
-# read the header's head (offsets from DWARF: struct est_header) to know
-# which records are new. Nothing of the format is decoded here.
+# The trace is read by libearlyslab through GuestReader: nothing of the
+# format is decoded here.
 
 START_KERNEL_MAP = 0xffffffff80000000
 KERNEL_IMAGE_SPAN = 1 << 30
@@ -28,55 +27,6 @@ BEFORE_IMAGE_HINT = "halted before the kernel image is in place?"
 
 def fail(msg):
     raise gdb.GdbError("earlyslab: " + msg)
-
-
-_hdr_layout = None
-
-
-def header_layout():
-    """(sizeof(struct est_header), {field: (offset, size)}) from DWARF."""
-    global _hdr_layout
-    if _hdr_layout is None or _hdr_layout[0] != gen.symbols:
-        try:
-            t = gdb.lookup_type("struct est_header")
-        except gdb.error:
-            fail("no struct est_header in the symbols: a kernel built "
-                 "without CONFIG_EARLY_SLAB_TRACE?")
-        fields = {f.name: (f.bitpos // 8, f.type.sizeof) for f in t.fields()}
-        _hdr_layout = (gen.symbols, t.sizeof, fields)
-    return _hdr_layout[1], _hdr_layout[2]
-
-
-def header_size():
-    return header_layout()[0]
-
-
-class Header:
-    """The sizes and head of a buffer, from its header (offsets from
-    DWARF), for break and watch, which follow the records as they come;
-    @magic is the one the library accepted when they were armed."""
-
-    def __init__(self, data, magic):
-        _, fields = header_layout()
-
-        def get(name):
-            off, size = fields[name]
-            return int.from_bytes(data[off:off + size], "little",
-                                  signed=(name == "head"))
-        self.magic = get("magic")
-        self.header_size = get("header_size")
-        self.record_size = get("record_size")
-        self.capacity = get("capacity")
-        self.head = get("head")
-        self.magic_ok = self.magic == magic
-
-    @property
-    def size(self):
-        return self.header_size + self.capacity * self.record_size
-
-    @property
-    def slots(self):
-        return max(0, min(self.head, self.capacity))
 
 
 # ---- invalidation ---------------------------------------------------------
