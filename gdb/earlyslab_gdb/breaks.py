@@ -98,7 +98,6 @@ class Tracker:
         self.bps = []
         self.full = None
         self.lib = self._handle()
-        self.freepages = self.lib.lib.dll.es_type_from_name(b"freepages")
         self.baseline = 0
         self.seen_anomalies = set()
         try:
@@ -221,8 +220,8 @@ class Tracker:
         gdb.set_convenience_variable("earlyslab_pfn", pfn)
 
     def _window(self, new):
-        hits = [ev for ev in new if ev.type == self.freepages and
-                self.lib.lib.name("es_path_name", ev.path) == "window"]
+        hits = [ev for ev in new if ev.type == "freepages" and
+                ev.path == "window"]
         if not hits:
             return False
         ev = hits[0]
@@ -306,7 +305,7 @@ def arm(mode):
         _armed.close()
     _armed = tracker
     st = engine.current()[0].status()
-    phase = libes.library().name("es_phase_name", st.phase)
+    phase = st.phase
     note = ""
     if mode == "window" and phase in ("up", "full"):
         note = "; the mem_init window is already over"

@@ -3,8 +3,9 @@
 
 Only what the gdb commands use: read the guest through a callback
 (es_load_reader, es_refresh), run the earlyslab(8) commands on it
-(es_command_str), iterate events, count anomalies, verify the owned
-slabs' struct pages (es_verify_run), and the names of the format's enums (es_type_name(), ...).
+(es_command_str: status and events come from their JSON), count
+anomalies, verify the owned slabs' struct pages (es_verify_run), and the
+names of the format's enums (es_type_name(), ...).
 Everything that decodes records lives in the C library; this module moves
 bytes and arguments across and hands back the library's own structures
 and text. No name, size or value of the format is written here.
@@ -15,10 +16,12 @@ which the tests use to check the ctypes layouts against the C header.
 
 import ctypes
 import errno
+import json
 import os
+import types
 
 API_VERSION = 1      # of the binding below: what es_api_version() must say
-NAME_LEN = 16
+NAME_LEN = 16        # ES_NAME_LEN, of struct es_run below
 # enum values looked at by names(); the filters' masks hold 32
 MAX_ENUM = 32
 
@@ -47,53 +50,6 @@ def library_path():
 def build_hint():
     return "build it with: make -C %s BUILD=%s" % (
         os.path.join(REPO, "analyzers"), default_build_dir())
-
-
-class Status(ctypes.Structure):
-    _fields_ = [
-        ("magic", ctypes.c_uint64),
-        ("version", ctypes.c_uint32),
-        ("header_size", ctypes.c_uint32),
-        ("record_size", ctypes.c_uint32),
-        ("flags", ctypes.c_uint32),
-        ("capacity", ctypes.c_uint32),
-        ("phase", ctypes.c_uint32),
-        ("head", ctypes.c_uint64),
-        ("lost", ctypes.c_uint64),
-        ("slots", ctypes.c_uint64),
-        ("committed", ctypes.c_uint64),
-        ("torn", ctypes.c_uint64),
-        ("pending", ctypes.c_uint64),
-        ("bad", ctypes.c_uint64),
-        ("by_type", ctypes.c_uint64 * 16),
-        ("last_phase", ctypes.c_uint32),
-        ("source", ctypes.c_uint32),
-        ("buffer_addr", ctypes.c_uint64),
-        ("phys_base", ctypes.c_uint64),
-        ("first_ts", ctypes.c_uint64),
-        ("last_ts", ctypes.c_uint64),
-    ]
-
-
-class Event(ctypes.Structure):
-    _fields_ = [
-        ("seq", ctypes.c_uint64),
-        ("pfn", ctypes.c_uint64),
-        ("cache", ctypes.c_uint64),
-        ("caller", ctypes.c_uint64),
-        ("ts", ctypes.c_uint64),
-        ("arg", ctypes.c_uint64),
-        ("status", ctypes.c_uint32),
-        ("type", ctypes.c_uint32),
-        ("phase", ctypes.c_uint32),
-        ("order", ctypes.c_uint32),
-        ("path", ctypes.c_uint32),
-        ("nid_req", ctypes.c_int32),
-        ("nid", ctypes.c_int32),
-        ("cpu", ctypes.c_uint32),
-        ("flags", ctypes.c_uint32),
-        ("name", ctypes.c_char * NAME_LEN),
-    ]
 
 
 class Run(ctypes.Structure):
@@ -148,18 +104,6 @@ class PageCheck(ctypes.Structure):
 RUN_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Run), ctypes.c_void_p)
 
 
-class Filter(ctypes.Structure):
-    _fields_ = [
-        ("types", ctypes.c_uint32),
-        ("phases", ctypes.c_uint32),
-        ("has_pfn", ctypes.c_uint32),
-        ("all_slots", ctypes.c_uint32),
-        ("pfn_lo", ctypes.c_uint64),
-        ("pfn_hi", ctypes.c_uint64),
-        ("cache", ctypes.c_char_p),
-    ]
-
-
 _P = ctypes.c_void_p
 _S = ctypes.c_char_p
 _I = ctypes.c_int
@@ -175,10 +119,6 @@ _PROTOS = {
     "es_owners": (_I, [_P, RUN_FN, _P]),
     "es_verify_run": (_I, [_P, ctypes.POINTER(Run), ctypes.POINTER(PageCheck)]),
     "es_error": (_S, [_P]),
-    "es_get_status": (_I, [_P, ctypes.POINTER(Status)]),
-    "es_iter_new": (_P, [_P, ctypes.POINTER(Filter)]),
-    "es_iter_next": (_I, [_P, ctypes.POINTER(Event)]),
-    "es_iter_free": (None, [_P]),
     "es_check": (_I, [_P, _P, _P]),
     "es_command_str": (_I, [_P, _I, ctypes.POINTER(_S), ctypes.c_uint,
                             ctypes.POINTER(_P), ctypes.POINTER(_P)]),
@@ -366,30 +306,22 @@ class Trace:
             return 0
         return READ_FN(cb)
 
-    def status(self):
-        st = Status()
-        if self.lib.dll.es_get_status(self.h, ctypes.byref(st)):
-            raise LibError(self.error())
-        return st
+    def _json(self, argv):
+        rc, out, err = self.command(argv + ["-j"])
+        if rc == 2:
+            raise LibError(err.strip().replace("earlyslab: ", "", 1)
+                           or "%s failed" % argv[0])
+        return json.loads(out, object_hook=lambda d: types.SimpleNamespace(**d))
 
-    def events(self, types=0, all_slots=False):
-        """Decoded events (library structs), in sequence order."""
-        f = Filter()
-        f.types = types
-        f.all_slots = 1 if all_slots else 0
-        it = self.lib.dll.es_iter_new(self.h, ctypes.byref(f))
-        if not it:
-            raise LibError(self.error())
-        out = []
-        try:
-            while True:
-                ev = Event()
-                if self.lib.dll.es_iter_next(it, ctypes.byref(ev)) != 1:
-                    break
-                out.append(ev)
-        finally:
-            self.lib.dll.es_iter_free(it)
-        return out
+    def status(self):
+        """`status -j`: the header's fields and the slots' states, with
+        the library's names (phase, ...), as attributes."""
+        return self._json(["status"])
+
+    def events(self):
+        """`dump -j`: the committed events in sequence order, with the
+        library's names (type, path, ...), as attributes."""
+        return self._json(["dump"])
 
     def count_errors(self):
         """es_check(): the number of error-level anomalies."""

@@ -181,26 +181,14 @@ ABI_C = r"""
 int main(void)
 {
 	printf("{\n");
-	F(es_status, magic); F(es_status, capacity); F(es_status, head);
-	F(es_status, committed); F(es_status, torn); F(es_status, pending);
-	F(es_status, by_type); F(es_status, last_phase);
-	F(es_status, buffer_addr); F(es_status, last_ts);
-	F(es_event, seq); F(es_event, pfn); F(es_event, arg);
-	F(es_event, status); F(es_event, type); F(es_event, path);
-	F(es_event, nid_req); F(es_event, flags); F(es_event, name);
-	F(es_filter, types); F(es_filter, all_slots); F(es_filter, pfn_lo);
-	F(es_filter, cache);
 	F(es_run, pfn); F(es_run, cache); F(es_run, order); F(es_run, name);
 	F(es_page, refcount); F(es_page, tail);
 	F(es_page_check, page); F(es_page_check, problems);
 	F(es_page_check, live_name); F(es_page_check, detail);
-	printf("\"sizeof.es_status\": [%zu, 0], \"sizeof.es_event\": [%zu, 0],"
-	       " \"sizeof.es_filter\": [%zu, 0], \"sizeof.es_run\": [%zu, 0],"
-	       " \"sizeof.es_page\": [%zu, 0],"
+	printf("\"sizeof.es_run\": [%zu, 0], \"sizeof.es_page\": [%zu, 0],"
 	       " \"sizeof.es_page_check\": [%zu, 0]\n}\n",
-	       sizeof(struct es_status), sizeof(struct es_event),
-	       sizeof(struct es_filter), sizeof(struct es_run),
-	       sizeof(struct es_page), sizeof(struct es_page_check));
+	       sizeof(struct es_run), sizeof(struct es_page),
+	       sizeof(struct es_page_check));
 	return 0;
 }
 """
@@ -209,9 +197,7 @@ ABI_PY = """python
 import json, ctypes
 from earlyslab_gdb import libes
 out = {}
-for cname, cls in (("es_status", libes.Status), ("es_event", libes.Event),
-                   ("es_filter", libes.Filter), ("es_run", libes.Run),
-                   ("es_page", libes.Page),
+for cname, cls in (("es_run", libes.Run), ("es_page", libes.Page),
                    ("es_page_check", libes.PageCheck)):
     for f, _ in cls._fields_:
         d = getattr(cls, f)
