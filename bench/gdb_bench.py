@@ -1,191 +1,197 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Cost of `earlyslab dump` against reading the buffer raw, in one gdb session.
+"""What the first earlyslab command after a stop costs in gdb, against a
+raw read_memory of what it needs (the header and the committed records),
+at several fill levels of the buffer.
 
-Run by gdb in batch mode against a halted guest:
+    python3 bench/gdb_bench.py [--runs N] [--json FILE]
 
-    gdb -q -batch -nx vmlinux -ex 'target remote :PORT' -x bench/gdb_bench.py
+boots build/kernel under QEMU (TCG) through the shared harness
+(scripts/esharness), halts it at kmem_cache_init_late and runs, inside
+gdb, measure() below. For each fill level the buffer is rewritten to hold
+that many committed records (copies of the real ones, renumbered; record
+offsets from DWARF), then, interleaved, median of N runs:
 
-or let the script attach and halt on its own:
+  raw           one inferior.read_memory() of the header and the
+                committed records: what has to cross the gdb stub
+  first status  `earlyslab status` as the first command after a stop
+                (everything read from the guest cached so far dropped)
+  first dump    `earlyslab dump`, likewise
+  again         a second `earlyslab dump` at the same stop (cached)
 
-    EARLYSLAB_BENCH_PORT=PORT EARLYSLAB_BENCH_STOP=kmem_cache_init_late \\
-        gdb -q -batch -nx vmlinux -x bench/gdb_bench.py
-
-The buffer is first filled to capacity (every slot a committed copy of a
-real record, renumbered: record offsets come from DWARF), so that all
-`capacity` records are decoded and printed; the original bytes are
-written back at the end. Then, each the median of EARLYSLAB_BENCH_RUNS
-runs (default 15), interleaved:
-
-  raw read      one inferior.read_memory() of the whole buffer
-  dump          `earlyslab dump` (text), the buffer read afresh each run;
-                library loaded and vmlinux symbols warmed beforehand
-  dump -j       the same with JSON output
-  by record     one read_memory() per record (capacity reads)
-  by gdb.Value  early_slab_trace.rec[i] fields through gdb.Value, timed on
-                EARLYSLAB_BENCH_VALUES records (default 256), scaled
-
-EARLYSLAB_BENCH_JSON=FILE also writes the numbers as JSON. Nothing is
-asserted here; tests/gdb checks the 1.5x budget.
+The original bytes are written back at the end. It also gives, once at
+the full buffer, the cost of reading record by record and through
+gdb.Value fields, for comparison. Nothing is asserted: these are the
+figures of `make bench`; tests/gdb checks what is read, not how fast.
 """
 
+import argparse
 import json
-import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
-import gdb  # pylint: disable=import-error
-
-ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-RUNS = int(os.environ.get("EARLYSLAB_BENCH_RUNS", "15"))
-VALUES = int(os.environ.get("EARLYSLAB_BENCH_VALUES", "256"))
-EST_STATE_COMMITTED = 0x454e4f44    # "DONE", tracepoints/early_slab_trace.h
+HERE = Path(__file__).resolve().parent
+STOP = "kmem_cache_init_late"
+FILLS = (0.01, 0.1, 0.25, 0.5, 1.0)     # of the capacity, plus the real one
 
 
-def out(msg):
-    gdb.write(msg + "\n")
-    gdb.flush()
+# ---- inside gdb -------------------------------------------------------------
 
-
-def median_time(fn, runs=RUNS):
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def attach():
-    gdb.execute("set pagination off")
-    gdb.execute("set confirm off")
-    inf = gdb.selected_inferior()
-    if inf.pid == 0:
-        port = os.environ.get("EARLYSLAB_BENCH_PORT")
-        if not port:
-            raise gdb.GdbError("gdb_bench: not connected: use -ex 'target "
-                               "remote :PORT' or EARLYSLAB_BENCH_PORT")
-        last = None
-        for _ in range(100):
-            try:
-                gdb.execute("target remote 127.0.0.1:%s" % port)
-                break
-            except gdb.error as e:
-                last = e
-                time.sleep(0.1)
-        else:
-            raise gdb.GdbError("gdb_bench: cannot connect: %s" % last)
-    stop = os.environ.get("EARLYSLAB_BENCH_STOP")
-    if stop:
-        gdb.execute("hbreak %s" % stop)
-        gdb.execute("continue")
-        gdb.execute("delete")
-
-
-def fill(addr, orig, hs, rs, cap):
-    """A full buffer made of the committed records of @orig."""
-    rec = gdb.lookup_type("struct est_record")
-    hdr = gdb.lookup_type("struct est_header")
-    seq_off = rec["seq"].bitpos // 8
-    state_off = rec["state"].bitpos // 8
-    head_off = hdr["head"].bitpos // 8
-    committed = EST_STATE_COMMITTED
-    n = int.from_bytes(orig[head_off:head_off + 8], "little")
-    n = min(n, cap)
-    recs = [orig[hs + i * rs: hs + (i + 1) * rs] for i in range(n)]
-    recs = [r for r in recs
-            if int.from_bytes(r[state_off:state_off + 4], "little") ==
-            committed]
-    if not recs:
-        raise gdb.GdbError("gdb_bench: no committed record to copy")
+def _fill(orig, n, layout):
+    """A copy of the buffer @orig whose first @n slots are committed
+    records (the real ones, repeated and renumbered) and head = n."""
+    hs, rs, seq_off, head_off, real = layout
     buf = bytearray(orig)
-    for i in range(cap):
-        r = bytearray(recs[i % len(recs)])
+    for i in range(n):
+        src = hs + (i % real) * rs
+        r = bytearray(orig[src:src + rs])
         r[seq_off:seq_off + 8] = i.to_bytes(8, "little")
         buf[hs + i * rs: hs + (i + 1) * rs] = r
-    buf[head_off:head_off + 8] = cap.to_bytes(8, "little")
-    return bytes(buf), len(recs)
+    buf[head_off:head_off + 8] = n.to_bytes(8, "little")
+    return bytes(buf)
 
 
-def main():
-    gdb.execute("source %s" % os.path.join(ROOT, "gdb", "earlyslab.py"))
-    attach()
+def measure(runs=9, values=128):
+    """Run in gdb, halted; returns the figures as a dict."""
+    import gdb  # pylint: disable=import-error,import-outside-toplevel
     from earlyslab_gdb import target  # pylint: disable=import-outside-toplevel
+
     inf = gdb.selected_inferior()
-    snap = target.snapshot(fresh=True)
-    addr, size = snap.addr, len(snap.data)
-    h = snap.header
-    hs, rs, cap = h.header_size, h.record_size, h.capacity
-    orig = snap.data
-    full, distinct = fill(addr, orig, hs, rs, cap)
-    inf.write_memory(addr, full)
-    res = {"buffer_bytes": size, "capacity": cap, "record_size": rs,
-           "records_in_guest": h.slots, "distinct_records_copied": distinct,
-           "runs": RUNS}
+    st = json.loads(gdb.execute("earlyslab status -j", to_string=True))
+    if st["committed"] != st["slots"] or st["slots"] == 0:
+        raise gdb.GdbError("gdb_bench: the guest's buffer has %d slots, %d "
+                           "committed: need all committed"
+                           % (st["slots"], st["committed"]))
+    addr = int(gdb.parse_and_eval("(unsigned long)&early_slab_trace"))
+    hs, rs, cap = st["header_size"], st["record_size"], st["capacity"]
+    size = hs + cap * rs
+    rec = gdb.lookup_type("struct est_record")
+    hdr = gdb.lookup_type("struct est_header")
+    layout = (hs, rs, rec["seq"].bitpos // 8, hdr["head"].bitpos // 8,
+              st["slots"])
+    orig = inf.read_memory(addr, size).tobytes()
+    levels = sorted({st["slots"]} | {max(1, int(cap * f)) for f in FILLS})
+    res = {"capacity": cap, "header_size": hs, "record_size": rs,
+           "real_records": st["slots"], "runs": runs, "levels": []}
+
+    def stop():
+        """What a stop does to the commands' caches."""
+        target.invalidate()
+
+    def cmd(c):
+        return lambda: gdb.execute(c, to_string=True)
+
     try:
-        # warm up: library, vmlinux symbols, the code paths
-        gdb.execute("earlyslab dump", to_string=True)
-        gdb.execute("earlyslab dump -j", to_string=True)
-        text = gdb.execute("earlyslab dump", to_string=True)
-        res["dump_lines"] = text.count("\n")
-
-        def raw():
-            inf.read_memory(addr, size).tobytes()
-
-        def dump(args=""):
-            target.drop_cache()
-            gdb.execute("earlyslab dump" + args, to_string=True)
-
-        # interleaved, so that a busy host slows all three alike
-        times = {"raw": [], "dump": [], "json": []}
-        for _ in range(RUNS):
-            for key, fn in (("raw", raw), ("dump", dump),
-                            ("json", lambda: dump(" -j"))):
+        for n in levels:
+            inf.write_memory(addr, _fill(orig, n, layout))
+            stop()
+            gdb.execute("earlyslab dump", to_string=True)     # warm up
+            nbytes = hs + n * rs
+            fns = {"raw": lambda: inf.read_memory(addr, nbytes).tobytes(),
+                   "status": cmd("earlyslab status"),
+                   "dump": cmd("earlyslab dump")}
+            times = {k: [] for k in list(fns) + ["again"]}
+            for _ in range(runs):
+                for k, fn in fns.items():
+                    stop()
+                    t0 = time.perf_counter()
+                    fn()
+                    times[k].append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                fn()
-                times[key].append(time.perf_counter() - t0)
-        res["raw_read_s"] = statistics.median(times["raw"])
-        res["dump_s"] = statistics.median(times["dump"])
-        res["dump_json_s"] = statistics.median(times["json"])
-
-        def by_record():
-            for i in range(cap):
-                inf.read_memory(addr + hs + i * rs, rs).tobytes()
-        res["by_record_s"] = median_time(by_record, max(1, min(RUNS, 3)))
-
-        fields = [f.name for f in gdb.lookup_type("struct est_record").fields()]
-        nval = min(VALUES, cap)
-
-        def by_value():
-            for i in range(nval):
-                v = gdb.parse_and_eval("early_slab_trace.rec[%d]" % i)
-                for f in fields:
-                    str(v[f])
-        t = median_time(by_value, max(1, min(RUNS, 3)))
-        res["by_value_s"] = t * cap / nval
-        res["by_value_measured_records"] = nval
+                gdb.execute("earlyslab dump", to_string=True)
+                times["again"].append(time.perf_counter() - t0)
+            lv = {"records": n, "bytes": nbytes}
+            lv.update({k + "_s": statistics.median(v)
+                       for k, v in times.items()})
+            res["levels"].append(lv)
+        # the full buffer, read the slow ways
+        inf.write_memory(addr, _fill(orig, cap, layout))
+        t0 = time.perf_counter()
+        for i in range(cap):
+            inf.read_memory(addr + hs + i * rs, rs).tobytes()
+        res["by_record_s"] = time.perf_counter() - t0
+        fields = [f.name for f in rec.fields()]
+        nval = min(values, cap)
+        t0 = time.perf_counter()
+        for i in range(nval):
+            v = gdb.parse_and_eval("early_slab_trace.rec[%d]" % i)
+            for f in fields:
+                str(v[f])
+        res["by_value_s"] = (time.perf_counter() - t0) * cap / nval
+        res["full_raw_s"] = [lv for lv in res["levels"]
+                             if lv["records"] == cap][0]["raw_s"]
     finally:
         inf.write_memory(addr, orig)
-        target.drop_cache()
-
-    res["dump_over_raw"] = res["dump_s"] / res["raw_read_s"]
-    res["dump_json_over_raw"] = res["dump_json_s"] / res["raw_read_s"]
-    out("earlyslab gdb bench: buffer %d bytes, %d records of %d bytes "
-        "(filled from %d real records), median of %d runs"
-        % (size, cap, rs, distinct, RUNS))
-    rows = [("raw read_memory of the buffer", res["raw_read_s"], 1.0),
-            ("earlyslab dump", res["dump_s"], res["dump_over_raw"]),
-            ("earlyslab dump -j", res["dump_json_s"],
-             res["dump_json_over_raw"]),
-            ("read_memory record by record", res["by_record_s"],
-             res["by_record_s"] / res["raw_read_s"]),
-            ("gdb.Value record by record (scaled)", res["by_value_s"],
-             res["by_value_s"] / res["raw_read_s"])]
-    for name, secs, ratio in rows:
-        out("  %-38s %9.1f ms  %6.2fx raw" % (name, secs * 1e3, ratio))
-    path = os.environ.get("EARLYSLAB_BENCH_JSON")
-    if path:
-        with open(path, "w") as f:
-            json.dump(res, f, indent=1)
+        stop()
+    return res
 
 
-main()
+# ---- the host ---------------------------------------------------------------
+
+def table(res):
+    lines = ["earlyslab gdb bench: first command after a stop against a raw "
+             "read_memory of header + committed records",
+             "(capacity %d records of %d bytes, header %d; median of %d runs)"
+             % (res["capacity"], res["record_size"], res["header_size"],
+                res["runs"]),
+             "(READ = first dump - dump again: what the stop adds to the "
+             "command's own cost)",
+             "%8s %9s %10s %14s %14s %12s %14s" % ("RECORDS", "BYTES", "RAW",
+                                                   "FIRST STATUS",
+                                                   "FIRST DUMP", "DUMP AGAIN",
+                                                   "READ")]
+    for lv in res["levels"]:
+        raw = lv["raw_s"]
+        rd = lv["dump_s"] - lv["again_s"]
+        lines.append("%8d %9d %8.2fms %7.2fms %4.2fx %7.2fms %4.2fx "
+                     "%10.2fms %7.2fms %4.2fx"
+                     % (lv["records"], lv["bytes"], raw * 1e3,
+                        lv["status_s"] * 1e3, lv["status_s"] / raw,
+                        lv["dump_s"] * 1e3, lv["dump_s"] / raw,
+                        lv["again_s"] * 1e3, rd * 1e3, rd / raw))
+    full = res["full_raw_s"]
+    lines.append("full buffer read record by record: %.1f ms (%.1fx); "
+                 "through gdb.Value fields: %.0f ms (%.0fx)"
+                 % (res["by_record_s"] * 1e3, res["by_record_s"] / full,
+                    res["by_value_s"] * 1e3, res["by_value_s"] / full))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--json", help="also write the figures to this file")
+    a = ap.parse_args(argv)
+    sys.path.insert(0, str(HERE.parent / "scripts"))
+    import esharness  # pylint: disable=import-outside-toplevel
+    try:
+        esharness.ensure_tools()
+        k = esharness.trace_kernel()
+        out = esharness.BUILD / "bench" / "gdb"
+        append = esharness.BASE_APPEND + " early_kmalloc_selftest"
+        with esharness.Qemu(k, append, out) as guest:
+            run = esharness.run_gdb(
+                "bench", [{"op": "connect", "required": True},
+                          {"op": "stop_at", "key": "stop", "func": STOP,
+                           "required": True},
+                          {"op": "call", "key": "bench",
+                           "file": str(Path(__file__).resolve()),
+                           "func": "measure", "args": {"runs": a.runs}}],
+                out, k.vmlinux, guest.port, timeout=1800, kill_at_end=True)
+    except esharness.BootError as e:
+        print("gdb_bench: %s" % e, file=sys.stderr)
+        return 1
+    res = run.steps.get("bench")
+    if run.fatal or not res:
+        print("gdb_bench: %s (see %s)" % (run.fatal or "no result",
+                                          out / "gdb.log"), file=sys.stderr)
+        return 1
+    print(table(res))
+    if a.json:
+        Path(a.json).write_text(json.dumps(res, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__" and "gdb" not in sys.modules:
+    sys.exit(main())

@@ -23,24 +23,10 @@ import gdb  # pylint: disable=import-error
 # The code's own file name: __file__ is not reset for nested scripts.
 _SELF = os.path.realpath(sys._getframe().f_code.co_filename)
 _HERE = os.path.dirname(_SELF)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
 
-
-def _kernel_objdirs(vmlinux):
-    dirs = []
-    env = os.environ.get("EARLYSLAB_KERNEL_OBJDIR")
-    if env:
-        dirs.append(env)
-    if vmlinux:
-        for d in (os.path.dirname(os.path.abspath(vmlinux)),
-                  os.path.dirname(os.path.realpath(vmlinux))):
-            try:
-                with open(os.path.join(d, "VERSION")) as f:
-                    for line in f:
-                        if line.startswith("objdir="):
-                            dirs.append(line.split("=", 1)[1].strip())
-            except OSError:
-                pass
-    return dirs
+from earlyslab_gdb import kbuild  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def _lx_loaded():
@@ -71,8 +57,8 @@ def _load():
     vmlinux = obj.filename if obj is not None else \
         gdb.current_progspace().filename
     if not _lx_loaded():
-        for d in _kernel_objdirs(vmlinux):
-            script = os.path.join(d, "vmlinux-gdb.py")
+        for d in kbuild.objdirs(vmlinux):
+            script = os.path.join(d, kbuild.LX_SCRIPT)
             if os.path.isfile(script) and os.path.realpath(script) != _SELF:
                 _source_as_main(script)
                 break

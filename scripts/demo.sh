@@ -50,63 +50,33 @@ RAW=$OUT/trace.bin
 SVG=$OUT/timeline.svg
 JSON=$OUT/trace.json
 
-# QEMU halted at the first instruction, its gdb stub on a free port.
-port=$("$PYTHON" -c 'import sys; sys.path.insert(0, "scripts")
-import esboot; print(esboot.free_port())')
-mapfile -t qemu < <("$PYTHON" - "$OUT" "$port" "$TOPOLOGY" "$APPEND" <<'EOF'
-import sys
-sys.path.insert(0, "scripts")
-import esboot
-out, port, topology, append = sys.argv[1:]
-bz, vmlinux, _ = esboot.kernel_files("default")
-print(vmlinux)
-full = " ".join((esboot.BASE_APPEND, append))
-for a in esboot.qemu_command(bz, esboot.INITRAMFS, topology, full,
-                             f"{out}/serial.log", int(port)):
-    print(a)
+# The gdb session, on the guest halted at its first instruction (QEMU,
+# its gdb stub on a free port and gdb come from scripts/esharness through
+# esboot.py; QEMU is killed by its PID): each command is printed as
+# "(gdb) CMD" with what gdb said.
+cat > "$OUT/session.gdb" <<EOF
+hbreak kmem_cache_init
+continue
+delete
+earlyslab break window
+continue
+earlyslab timeline \$earlyslab_pfn
+earlyslab check
+earlyslab break off
+hbreak kmem_cache_init_late
+continue
+delete
+earlyslab status
+set remotetimeout 120
+monitor dump-guest-memory $CORE
+earlyslab save $RAW
 EOF
-)
-VMLINUX=${qemu[0]}
-qemu=("${qemu[@]:1}")
-[ ${#qemu[@]} -gt 0 ] || die "cannot build the QEMU command line"
-printf '%q ' "${qemu[@]}" > "$OUT/qemu.cmd"
+VMLINUX=$BUILD/kernel/vmlinux
 
-say "2. boot halted: ${qemu[0]} -accel tcg -smp 2 -m 512M -append '... $APPEND'"
-"${qemu[@]}" < /dev/null > "$OUT/qemu.log" 2>&1 &
-qpid=$!
-cleanup() { kill "$qpid" 2> /dev/null || true; wait "$qpid" 2> /dev/null || true; }
-trap cleanup EXIT
-
-# The gdb session: each command is echoed as "(gdb) CMD" before it runs.
-gdb_cmds=(
-	"target remote 127.0.0.1:$port"
-	"source $ROOT/gdb/earlyslab.py"
-	"hbreak kmem_cache_init"
-	"continue"
-	"delete"
-	"earlyslab break window"
-	"continue"
-	"earlyslab timeline \$earlyslab_pfn"
-	"earlyslab check"
-	"earlyslab break off"
-	"hbreak kmem_cache_init_late"
-	"continue"
-	"delete"
-	"earlyslab status"
-	"set remotetimeout 120"
-	"monitor dump-guest-memory $CORE"
-	"earlyslab save $RAW"
-)
-gdb_args=(-q -batch -nx -ex "set pagination off" -ex "set confirm off"
-	-ex "set width 0" -ex "set height 0")
-for c in "${gdb_cmds[@]}"; do
-	gdb_args+=(-ex "echo \\n(gdb) ${c//\\/\\\\}\\n" -ex "$c")
-done
-say "3. gdb $(rel "$VMLINUX"): break on the window free, look at it"
-timeout 600 gdb "${gdb_args[@]}" "$VMLINUX" < /dev/null 2>&1 |
-	tee "$OUT/gdb.log"
-cleanup
-trap - EXIT
+say "2-3. boot halted (TCG, $TOPOLOGY, '... $APPEND'), gdb $(rel "$VMLINUX"): break on the window free, look at it"
+"$PYTHON" scripts/esboot.py --topology "$TOPOLOGY" --append "$APPEND" \
+	--out "$OUT" --timeout 600 --session "$OUT/session.gdb" |
+	tee "$OUT/session.log" || die "the gdb session failed (see $(rel "$OUT/gdb.log"))"
 
 grep -q "earlyslab break window: slab page freed inside the mem_init window" \
 	"$OUT/gdb.log" || die "earlyslab break window did not fire (see $(rel "$OUT/gdb.log"))"

@@ -9,14 +9,17 @@
  * is walking the events in sequence order: nothing needs sorting and nothing
  * is kept per event.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "es_internal.h"
 
 bool es_loaded(struct es_trace *t)
 {
-	if (t && t->buf)
+	if (t && t->loaded)
 		return true;
 	if (t)
 		es_set_error(t, "no trace loaded");
@@ -24,19 +27,18 @@ bool es_loaded(struct es_trace *t)
 }
 
 /*
- * es_attach_buffer() - validate the header at @buf and make it the trace.
- * @len is how many bytes from @buf on are readable. On error the message
- * names t->name.
+ * es_check_hdr() - validate @hdr, @len bytes being readable from its start
+ * on, and make it the trace's header. On error the message names t->name.
  */
-int es_attach_buffer(struct es_trace *t, const unsigned char *buf,
-		     uint64_t len)
+int es_check_hdr(struct es_trace *t, const struct est_header *hdr,
+		 uint64_t len)
 {
 	struct est_header *h = &t->hdr;
 	enum est_hdr_error e;
 	uint64_t need;
 
-	memset(h, 0, sizeof(*h));
-	memcpy(h, buf, len < sizeof(*h) ? len : sizeof(*h));
+	if (h != hdr)
+		memcpy(h, hdr, sizeof(*h));
 	e = est_check_header(h, len);
 	switch (e) {
 	case EST_HDR_OK:
@@ -79,12 +81,47 @@ int es_attach_buffer(struct es_trace *t, const unsigned char *buf,
 		es_set_error(t, "%s: %s", t->name, est_hdr_error_str(e));
 		return -1;
 	}
-	t->buf = buf;
-	t->buf_len = (uint64_t)h->header_size +
-		     (uint64_t)h->capacity * h->record_size;
-	t->nslots = est_nr_slots(h);
-	t->counted = false;
 	return 0;
+}
+
+/* Fill the window of a raw file with the slots from @slot on. */
+static void fill_window(struct es_trace *t, uint64_t slot)
+{
+	const uint32_t rs = t->hdr.record_size;
+	uint64_t n = t->nslots - slot, off;
+	size_t len, got = 0;
+	ssize_t r;
+
+	if (n > t->win_slots)
+		n = t->win_slots;
+	len = (size_t)(n * rs);
+	off = t->hdr.header_size + slot * rs;
+	while (got < len) {
+		r = pread(t->raw_fd, t->win + got, len - got,
+			  (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got < len) {
+		/* the file shrank under us: slots read as never written */
+		memset(t->win + got, 0, len - got);
+		if (!t->io_failed)
+			es_set_error(t, "%s: cut short while being read (%llu of %llu bytes readable)",
+				     t->name,
+				     (unsigned long long)(off + got),
+				     (unsigned long long)t->trace_avail);
+		t->io_failed = true;
+	}
+	t->win_first = slot;
+	t->win_nr = n;
+}
+
+int es_io_check(struct es_trace *t)
+{
+	return t->io_failed ? -1 : 0;
 }
 
 static_assert(ES_NR_TYPES >= EST_EV_MAX, "es_status.by_type too small");
@@ -109,25 +146,172 @@ uint64_t es_event_pages(const struct es_event *ev)
 		return 0;
 	if (ev->type == EST_EV_SKIP && ev->arg)
 		return ev->arg;
-	if (ev->order > ES_MAX_ORDER)
+	if (!es_order_ok(ev->order))
 		return 0;
 	return 1ULL << ev->order;
 }
 
-void es_decode_slot(const struct es_trace *t, uint64_t slot,
-		    struct es_event *ev)
+/*
+ * Why a committed record cannot be taken as it is, into @buf; NULL if it
+ * can. Its type, phase and path must be known, an order must be one the
+ * buddy allocator has, and the frames it covers must not run past the
+ * last pfn (the last one being the "no pfn" value).
+ */
+const char *es_implausible(const struct es_event *ev, char *buf, size_t n)
 {
-	const struct est_header *h = &t->hdr;
+	uint64_t pages;
+
+	if (!ev->type || ev->type >= EST_EV_MAX ||
+	    ev->phase >= EST_PHASE_MAX || ev->path >= EST_PATH_MAX) {
+		if (buf)
+			snprintf(buf, n, "unknown type %u, phase %u or path %u",
+				 ev->type, ev->phase, ev->path);
+		return buf ? buf : "";
+	}
+	switch (ev->type) {
+	case EST_EV_GETPAGES:
+	case EST_EV_FREEPAGES:
+		if (!es_order_ok(ev->order) ||
+		    ev->pfn + (1ULL << ev->order) <= ev->pfn) {
+			if (buf)
+				snprintf(buf, n, "implausible order %u at pfn 0x%llx",
+					 ev->order, (unsigned long long)ev->pfn);
+			return buf ? buf : "";
+		}
+		break;
+	case EST_EV_SKIP:
+		pages = ev->arg ? ev->arg : 1ULL << (ev->order & 63);
+		if (!es_order_ok(ev->order) ||
+		    pages > (1ULL << (ES_MAX_ORDER - 1)) ||
+		    ev->pfn + pages <= ev->pfn) {
+			if (buf)
+				snprintf(buf, n, "implausible skip of %llu frames (order %u) at pfn 0x%llx",
+					 (unsigned long long)pages, ev->order,
+					 (unsigned long long)ev->pfn);
+			return buf ? buf : "";
+		}
+		break;
+	}
+	return NULL;
+}
+
+const char *es_bad_reason(struct es_trace *t, const struct es_event *ev,
+			  char *buf, size_t n)
+{
 	struct est_record rec;
 
-	/* Copy first: the bytes may be unaligned and are never trusted. */
-	memcpy(&rec, t->buf + h->header_size + slot * h->record_size,
-	       sizeof(rec));
-	memset(ev, 0, sizeof(*ev));
-	ev->seq = slot;
-	ev->status = (uint32_t)est_slot_status(&rec, slot);
-	if (ev->status != ES_SLOT_OK)
+	memcpy(&rec, es_slot_bytes(t, ev->seq), sizeof(rec));
+	if (est_slot_status(&rec, ev->seq) != EST_SLOT_OK)
+		return "committed slot with a wrong sequence number or state";
+	return es_implausible(ev, buf, n);
+}
+
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/* Mask of the bytes of @w before its first NUL, at most @max of them. */
+static inline uint64_t prefix_mask(uint64_t w, unsigned int max)
+{
+	uint64_t z = (w - ONES) & ~w & HIGHS;	/* lowest bit: first NUL */
+	unsigned int n = z ? (unsigned int)__builtin_ctzll(z) / 8 : 8;
+
+	if (n > max)
+		n = max;
+	return n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
+}
+
+/* Whether the bytes of @w under @keep are all printable ASCII. */
+static inline bool printable(uint64_t w, uint64_t keep)
+{
+	return !(((w - 0x20 * ONES) | (w + ONES) | w) & HIGHS & keep);
+}
+
+/*
+ * The cache name, untrusted: up to NUL or ES_NAME_LEN - 1 bytes, anything
+ * but printable ASCII replaced, as es_sanitize() does, a word at a time
+ * when the name is clean.
+ */
+static inline void copy_name(char *dst, const char *src)
+{
+	uint64_t w[2], m0, m1 = 0;
+	size_t i;
+
+	static_assert(ES_NAME_LEN == 16 && EST_NAME_LEN == 16, "name size");
+	memcpy(w, src, sizeof(w));
+	m0 = prefix_mask(w[0], 8);
+	if (m0 == ~0ULL)
+		m1 = prefix_mask(w[1], 7);
+	w[0] &= m0;
+	w[1] &= m1;
+	if (printable(w[0], m0) && printable(w[1], m1)) {
+		memcpy(dst, w, sizeof(w));
 		return;
+	}
+	for (i = 0; i + 1 < ES_NAME_LEN && src[i]; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	memset(dst + i, 0, ES_NAME_LEN - i);
+}
+
+/* es_implausible() == NULL, quickly for the common records. */
+static inline bool plausible(const struct est_record *rec)
+{
+	struct es_event ev;
+
+	if (rec->phase >= EST_PHASE_MAX || rec->path >= EST_PATH_MAX)
+		return false;
+	switch (rec->type) {
+	case EST_EV_GETPAGES:
+	case EST_EV_FREEPAGES:
+		return es_order_ok(rec->order) &&
+		       rec->pfn + (1ULL << rec->order) > rec->pfn;
+	case EST_EV_PHASE:
+	case EST_EV_SLAB_STATE:
+	case EST_EV_LARGE:
+	case EST_EV_NOPAGES:
+	case EST_EV_MARK:
+		return true;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = rec->type;
+	ev.phase = rec->phase;
+	ev.path = rec->path;
+	ev.order = rec->order;
+	ev.pfn = rec->pfn;
+	ev.arg = rec->arg;
+	return !es_implausible(&ev, NULL, 0);
+}
+
+static inline const unsigned char *slot_bytes(struct es_trace *t,
+					      uint64_t slot)
+{
+	if (t->recs)
+		return t->recs + slot * t->hdr.record_size;
+	if (slot - t->win_first >= t->win_nr)
+		fill_window(t, slot);
+	return t->win + (slot - t->win_first) * t->hdr.record_size;
+}
+
+/* Slot @slot into @ev; the cache name only if @name. */
+static inline void decode(struct es_trace *t, uint64_t slot,
+			  struct es_event *ev, bool name)
+{
+	struct est_record rec;
+	uint32_t status;
+
+	/* Copy first: the bytes may be unaligned and are never trusted. */
+	memcpy(&rec, slot_bytes(t, slot), sizeof(rec));
+	status = (uint32_t)est_slot_status(&rec, slot);
+	if (status != ES_SLOT_OK) {
+		memset(ev, 0, sizeof(*ev));
+		ev->seq = slot;
+		ev->status = status;
+		return;
+	}
+	ev->seq = slot;
+	ev->status = status;
 	ev->pfn = rec.pfn;
 	ev->cache = rec.cache;
 	ev->caller = rec.caller;
@@ -141,14 +325,34 @@ void es_decode_slot(const struct es_trace *t, uint64_t slot,
 	ev->nid = rec.nid;
 	ev->cpu = rec.cpu;
 	ev->flags = rec.flags;
-	/* reads at most sizeof(ev->name) - 1 bytes of rec.name */
-	es_sanitize(ev->name, rec.name, sizeof(ev->name));
+	if (name)
+		copy_name(ev->name, rec.name);
+	else
+		memset(ev->name, 0, sizeof(ev->name));
+	/* every reader of the trace takes the same records as bad */
+	if (!plausible(&rec))
+		ev->status = ES_SLOT_BAD;
+}
+
+void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev)
+{
+	decode(t, slot, ev, true);
+}
+
+void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev)
+{
+	decode(t, slot, ev, false);
+}
+
+/* The bytes of slot @slot (< t->nslots), record_size of them. */
+const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
+{
+	return slot_bytes(t, slot);
 }
 
 int es_count(struct es_trace *t)
 {
 	struct es_status *c = &t->counts;
-	struct es_event ev;
 	uint64_t i;
 	bool first = true;
 
@@ -171,31 +375,38 @@ int es_count(struct es_trace *t)
 	c->buffer_addr = t->buffer_addr;
 	c->phys_base = t->phys_base;
 	c->last_phase = t->hdr.phase < EST_PHASE_MAX ? t->hdr.phase : 0;
+	/* what es_decode_slot() would say, without building events */
 	for (i = 0; i < t->nslots; i++) {
-		es_decode_slot(t, i, &ev);
-		switch (ev.status) {
-		case ES_SLOT_OK:
-			c->committed++;
-			break;
-		case ES_SLOT_TORN:
+		struct est_record rec;
+
+		memcpy(&rec, slot_bytes(t, i), sizeof(rec));
+		switch (est_slot_status(&rec, i)) {
+		case EST_SLOT_OK:
+			if (plausible(&rec))
+				break;
+			c->bad++;
+			continue;
+		case EST_SLOT_TORN:
 			c->torn++;
 			continue;
-		case ES_SLOT_PENDING:
+		case EST_SLOT_PENDING:
 			c->pending++;
 			continue;
 		default:
 			c->bad++;
 			continue;
 		}
-		c->by_type[ev.type < ES_NR_TYPES &&
-			   ev.type < EST_EV_MAX ? ev.type : 0]++;
-		if (ev.phase < EST_PHASE_MAX && ev.phase > c->last_phase)
-			c->last_phase = ev.phase;
+		c->committed++;
+		c->by_type[rec.type]++;
+		if (rec.phase > c->last_phase)
+			c->last_phase = rec.phase;
 		if (first)
-			c->first_ts = ev.ts;
-		c->last_ts = ev.ts;
+			c->first_ts = rec.ts;
+		c->last_ts = rec.ts;
 		first = false;
 	}
+	if (es_io_check(t))
+		return -1;
 	t->counted = true;
 	return 0;
 }
@@ -272,7 +483,7 @@ int es_foreach_event(struct es_trace *t, const struct es_filter *f,
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return es_io_check(t);
 }
 
 struct es_iter {

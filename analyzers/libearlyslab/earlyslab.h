@@ -14,9 +14,10 @@
  * non-zero to stop, and es_command() which runs any command of the
  * earlyslab(8) tool and hands back its text or JSON output.
  *
- * Memory: the buffer is mapped (raw files) or copied once (cores, in-memory
- * buffers); analysis keeps state per page frame touched, never per event,
- * and every result is handed out as it is found.
+ * Memory: every source is read through one reader (es_read_fn): the
+ * header, then only the committed records; a regular raw file is read a
+ * window at a time, never mapped. Analysis keeps state per page frame
+ * touched, never per event, and every result is handed out as it is found.
  *
  * Errors: functions returning int return 0 on success and -1 on error; the
  * one-line message (naming the file and what is wrong) is then available
@@ -52,6 +53,7 @@ enum es_source {
 	ES_SRC_CORE = 2,	/* ELF core, guest-physical PT_LOADs (QEMU) */
 	ES_SRC_KCORE = 3,	/* ELF core, kernel-virtual PT_LOADs (kcore) */
 	ES_SRC_MEMORY = 4,	/* bytes handed over by the caller */
+	ES_SRC_READER = 5,	/* read through an es_read_fn (a live guest) */
 };
 
 /* ---- Opening ------------------------------------------------------------ */
@@ -86,6 +88,46 @@ int es_load_core(struct es_trace *t, const char *path);
  */
 int es_load_memory(struct es_trace *t, const void *buf, size_t len,
 		   const char *name);
+
+/* ---- One memory reader ------------------------------------------------- */
+
+/*
+ * Every source is read through one callback: a raw file, a QEMU core,
+ * /proc/kcore and bytes handed over are implementations of it, and a
+ * caller (gdb's read_memory on a halted guest) plugs its own in. What is
+ * read through it: the trace header, the committed records and, for
+ * es_read_page() and es_verify_run(), struct pages and cache names.
+ */
+
+/* Read @len bytes of kernel virtual memory at @addr into @buf:
+ * 0, or a negative errno (-EFAULT when not readable). */
+typedef int (*es_read_fn)(void *ctx, uint64_t addr, void *buf,
+			  size_t len);
+
+/* Read the trace through @fn (a live guest, say). Needs
+ * es_set_vmlinux() first: the trace symbol and the struct layouts
+ * come from its DWARF. Reads the header, then only the committed
+ * slots (min(head, capacity) of them, in one or two bulk reads). */
+int es_load_reader(struct es_trace *t, es_read_fn fn, void *ctx,
+		   const char *name);
+
+/* Re-read the header, then only the slots written since the last
+ * load (all of them when the ring wrapped past them). Returns the
+ * number of new records, or -1 (es_error()). */
+int64_t es_refresh(struct es_trace *t);
+
+/*
+ * es_has_memory() - 1 if struct pages can be read (a core, /proc/kcore or
+ * a reader, and a vmlinux), else 0 with es_error() saying why.
+ */
+int es_has_memory(struct es_trace *t);
+
+/*
+ * es_engine_memory() - bytes the analysis engine holds in this process
+ * (its page-frame map, live runs, timeline batches; not the trace's own
+ * records): now, and at the peak since the previous call.
+ */
+void es_engine_memory(uint64_t *cur, uint64_t *peak);
 
 /* The last error: one line without the program name, never NULL. */
 const char *es_error(const struct es_trace *t);
@@ -396,6 +438,42 @@ struct es_page {
 };
 
 int es_read_page(struct es_trace *t, uint64_t pfn, struct es_page *pg);
+
+/*
+ * What a slab the trace says is live must look like in its struct pages;
+ * one bit per disagreement (es_page_check.problems).
+ */
+#define ES_PC_UNREADABLE	0x0001	/* its struct pages cannot be read */
+#define ES_PC_TAIL		0x0002	/* the first page is a tail page */
+#define ES_PC_NOT_SLAB		0x0004	/* PG_slab clear */
+#define ES_PC_NO_HEAD		0x0008	/* order > 0 and PG_head clear */
+#define ES_PC_ORDER		0x0010	/* compound_order is not the order */
+#define ES_PC_TAIL_LINK		0x0020	/* a tail's compound_head is wrong */
+#define ES_PC_REFCOUNT		0x0040	/* refcount below 1 */
+#define ES_PC_CACHE		0x0080	/* slab_cache is another cache */
+#define ES_PC_NAME		0x0100	/* that cache's name is another one */
+
+struct es_page_check {
+	struct es_page page;		/* the slab's first page frame */
+	uint64_t bad_tail_pfn;		/* first wrong tail, ES_NO_PFN if none */
+	uint64_t bad_tail_head;		/* its compound_head */
+	uint32_t problems;		/* ES_PC_*; 0 when all agree */
+	uint32_t compound_order;	/* as the struct pages say */
+	char live_name[64];		/* slab_cache's name, "" if unreadable */
+	char detail[256];		/* the problems, "; " between them */
+};
+
+/*
+ * es_verify_run() - hold @run (pfn, order, cache, name) against the
+ * kernel's struct pages: PG_slab, PG_head and compound_order for order > 0,
+ * every tail's compound_head, refcount >= 1, slab_cache and that cache's
+ * name (which begins with the trace's truncated copy). Offsets, flag bits
+ * and sizes come from the vmlinux's DWARF. Returns 0 when all agree, 1
+ * with @pc->problems set, -1 when struct pages cannot be read at all (no
+ * reader, no DWARF: es_error()).
+ */
+int es_verify_run(struct es_trace *t, const struct es_run *run,
+		  struct es_page_check *pc);
 
 /* ---- Symbols ------------------------------------------------------------ */
 

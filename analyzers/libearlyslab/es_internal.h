@@ -17,10 +17,16 @@
 /* p_paddr of a /proc/kcore segment without a physical address */
 #define ES_NO_PADDR		UINT64_MAX
 /*
- * No slab order above this is plausible: x86 MAX_ORDER is 11 (orders
- * 0..10). A skip covers one slab, so the same bound applies to its pages.
+ * x86 MAX_ORDER is 11: the buddy allocator has orders 0..10, and no slab
+ * order at or above it is plausible. A skip covers one slab, so the same
+ * bound applies to its pages. (ES_MAX_ORDER + 1 order buckets are kept
+ * in the statistics: the last one stays empty.)
  */
 #define ES_MAX_ORDER		11
+static inline bool es_order_ok(uint32_t order)
+{
+	return order < ES_MAX_ORDER;
+}
 #define ES_PAGE_SIZE		4096ULL
 
 struct es_dwfl;
@@ -32,17 +38,40 @@ struct es_seg {
 	uint64_t filesz;
 };
 
+/* A maximal range of addresses that segments cover without a hole. */
+struct es_span {
+	uint64_t start;
+	uint64_t end;		/* exclusive; 0 when it reaches 2^64 */
+};
+
+/* The segments of one address space, sorted by start. */
+struct es_segidx {
+	struct es_seg **by;	/* sorted by base */
+	uint64_t *maxend;	/* max end over by[0..i] */
+	size_t nr;
+	struct es_span *spans;	/* the union, sorted */
+	size_t nspans;
+};
+
 /* An open ELF core (QEMU dump or kcore). */
 struct es_core {
 	int fd;
 	char *path;
 	struct es_seg *segs;
 	size_t nr;
+	struct es_segidx phys, virt;
 	bool kvirt;		/* has kernel-virtual PT_LOADs (kcore) */
 	uint64_t max_paddr;
+	/* kernel virtual to guest physical, in a QEMU dump */
+	uint64_t phys_base;
+	uint64_t pgd_pa;	/* init_top_pgt, physical; 0 if unknown */
+	bool l5;
 };
 
-/* Where struct page and struct slab keep what es_read_page() reports. */
+/*
+ * Where struct page, struct slab and struct kmem_cache keep what
+ * es_read_page() and es_verify_run() look at, from the DWARF.
+ */
 struct es_page_layout {
 	bool done;
 	bool ok;
@@ -50,14 +79,19 @@ struct es_page_layout {
 	uint64_t off_flags;
 	uint64_t off_refcount;
 	uint64_t off_compound_head;
+	uint64_t off_compound_order;	/* in the first tail page */
+	uint64_t size_compound_order;	/* 0: the kernel has no such field */
 	uint64_t off_slab_cache;	/* in struct slab */
+	uint64_t off_cache_name;	/* in struct kmem_cache */
+	bool have_cache_name;
 	int pg_slab;
 	int pg_head;
 	uint64_t vmemmap;
-	uint64_t pgd_pa;	/* init_top_pgt, physical */
-	bool l5;
 	char err[256];
 };
+
+/* Slots read at once from a raw file (bytes). */
+#define ES_WINDOW_BYTES		(1U << 20)
 
 struct es_trace {
 	char err[512];
@@ -65,17 +99,37 @@ struct es_trace {
 	/* The source. */
 	char *name;			/* for messages */
 	enum es_source source;
-	void *map;			/* mmap of a raw file */
-	size_t map_len;
-	unsigned char *copy;		/* malloc'd buffer copy */
-	const unsigned char *buf;	/* the trace's bytes */
-	uint64_t buf_len;
+	bool loaded;
 	struct est_header hdr;		/* aligned copy of the header */
-	uint64_t nslots;
+	uint64_t nslots;		/* min(head, capacity) */
 	uint64_t buffer_addr;
 	uint64_t phys_base;
 	struct es_core *core;		/* kept open after es_load_core() */
 	struct es_page_layout pl;
+
+	/* Kernel virtual memory (struct pages, cache names); NULL: none. */
+	es_read_fn rd;
+	void *rd_ctx;
+	/* How the trace is read again by es_refresh(); NULL: it cannot. */
+	es_read_fn trace_rd;
+	void *trace_ctx;
+	uint64_t trace_addr;
+	uint64_t trace_avail;		/* bytes readable there */
+
+	/*
+	 * The records, hdr.record_size apart: slots [0, nslots) in recs, or,
+	 * for a regular raw file, read a window at a time from raw_fd (never
+	 * mapped: a file truncated under us must not kill the process).
+	 */
+	unsigned char *recs;
+	int raw_fd;
+	uint64_t raw_size;
+	unsigned char *win;
+	uint64_t win_first;
+	uint64_t win_nr;
+	uint64_t win_slots;		/* capacity of win, in slots */
+	bool io_failed;			/* a read came short: t->err says */
+	uint64_t settled;		/* slots [0, settled) were committed */
 
 	/* The vmlinux. */
 	char *vmlinux;
@@ -109,10 +163,20 @@ int es_parse_u64(const char *s, uint64_t *v);
 
 /* decode.c */
 bool es_loaded(struct es_trace *t);
-int es_attach_buffer(struct es_trace *t, const unsigned char *buf,
-		     uint64_t len);
-void es_decode_slot(const struct es_trace *t, uint64_t slot,
-		    struct es_event *ev);
+/* Check @h against @avail readable bytes; on success it becomes t->hdr. */
+int es_check_hdr(struct es_trace *t, const struct est_header *h,
+		 uint64_t avail);
+const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot);
+void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev);
+/* The same without the cache name. */
+void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev);
+/* Why a committed record is bad (NULL: it is not); @buf may be NULL. */
+const char *es_implausible(const struct es_event *ev, char *buf, size_t n);
+/* Why slot ev->seq was decoded as bad. */
+const char *es_bad_reason(struct es_trace *t, const struct es_event *ev,
+			  char *buf, size_t n);
+/* After a pass over the slots: -1 if a read came short (t->err says). */
+int es_io_check(struct es_trace *t);
 int es_count(struct es_trace *t);
 bool es_event_match(const struct es_event *ev, const struct es_filter *f);
 bool es_trace_complete(struct es_trace *t);
@@ -121,15 +185,20 @@ bool es_trace_complete(struct es_trace *t);
 uint64_t es_core_read(struct es_core *c, uint64_t addr, bool virt,
 		      void *dst, uint64_t len);
 void es_core_close(struct es_core *c);
-/* kernel-image variable from the dump (by phys_base, or virtual in kcore) */
-int es_read_kimg(struct es_trace *t, uint64_t va, void *dst, uint64_t len);
+/* Kernel virtual memory through the trace's reader: 0 or a -errno. */
+int es_read_mem(struct es_trace *t, uint64_t va, void *dst, uint64_t len);
 
 /* symbols.c */
 void es_symbols_close(struct es_trace *t);
 struct Dwarf;
 struct Dwarf *es_dwarf(struct es_trace *t);
 
-/* pfnmap.c: open addressing, keyed by pfn, entries are never removed. */
+/*
+ * pfnmap.c: open addressing over groups of ES_PFN_GROUP consecutive pfns;
+ * entries are never removed.
+ */
+#define ES_PFN_GROUP	8
+
 struct es_pfn_ent {
 	uint64_t pfn;
 	void *live;		/* struct es_live_run * */
@@ -140,16 +209,32 @@ struct es_pfn_ent {
 	uint32_t pad;
 };
 
-struct es_pfnmap {
-	struct es_pfn_ent *ents;
-	size_t cap;		/* power of two */
-	size_t nr;
+struct es_pfn_grp {
+	uint64_t key;		/* pfn / ES_PFN_GROUP */
+	uint64_t used;
+	struct es_pfn_ent ent[ES_PFN_GROUP];
 };
+
+struct es_pfnmap {
+	struct es_pfn_grp *grps;
+	size_t cap;		/* groups, a power of two */
+	size_t ngrps;
+	size_t nr;		/* entries */
+	struct es_pfn_grp *last;
+};
+
+/* The engine's allocations, counted for es_engine_memory(). */
+void *es_ecalloc(size_t n, size_t size);
+void *es_erealloc(void *p, size_t old, size_t size);
+void es_efree(void *p, size_t size);
 
 void es_pfnmap_init(struct es_pfnmap *m);
 void es_pfnmap_destroy(struct es_pfnmap *m);
 struct es_pfn_ent *es_pfnmap_get(struct es_pfnmap *m, uint64_t pfn);
 struct es_pfn_ent *es_pfnmap_add(struct es_pfnmap *m, uint64_t pfn);
+/* Entry slots 0 .. es_pfnmap_slots() - 1: NULL where there is none. */
+#define es_pfnmap_slots(m)	((m)->cap * ES_PFN_GROUP)
+struct es_pfn_ent *es_pfnmap_slot(struct es_pfnmap *m, size_t i);
 /* Sorted array of the keys (malloc'd), NULL with *nr = 0 if empty. */
 uint64_t *es_pfnmap_keys(const struct es_pfnmap *m, size_t *nr);
 
@@ -174,8 +259,10 @@ struct es_replay {
 	void *arg;
 	uint64_t pfn_lo, pfn_hi;	/* cheap pre-filter, inclusive */
 	struct es_pfnmap map;
+	void *pool;			/* struct live_run *: ended runs */
 	uint32_t phase;
 	bool in_free_all;
+	bool free_all_done;
 	bool complete;
 	uint64_t free_all_seq;
 	uint64_t gen;

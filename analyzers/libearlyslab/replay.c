@@ -41,7 +41,36 @@ struct live_run {
 	uint64_t refs;		/* map entries pointing here */
 	uint64_t mark;
 	bool need_skip;
+	struct live_run *next;	/* in the replay's pool, once ended */
 };
+
+/* Runs ended go back to a pool: a getpages takes one from there. */
+static struct live_run *run_new(struct es_replay *r)
+{
+	struct live_run *lr = r->pool;
+
+	if (!lr)
+		return es_ecalloc(1, sizeof(*lr));
+	r->pool = lr->next;
+	memset(lr, 0, sizeof(*lr));
+	return lr;
+}
+
+static void run_put(struct es_replay *r, struct live_run *lr)
+{
+	lr->next = r->pool;
+	r->pool = lr;
+}
+
+static void pool_free(struct es_replay *r)
+{
+	while (r->pool) {
+		struct live_run *lr = r->pool;
+
+		r->pool = lr->next;
+		es_efree(lr, sizeof(*lr));
+	}
+}
 
 static bool want(struct es_replay *r, uint64_t pfn)
 {
@@ -170,7 +199,7 @@ static void end_run(struct es_replay *r, struct live_run *lr,
 	}
 	if (r->ops->run_end && !r->stop)
 		r->stop = r->ops->run_end(r, &lr->run);
-	free(lr);
+	run_put(r, lr);
 }
 
 static int oom(struct es_replay *r)
@@ -188,7 +217,7 @@ static int do_getpages(struct es_replay *r, const struct es_event *ev)
 		report(r, ES_K_NODE_MISMATCH, ev, ev->pfn, NULL,
 		       "asked for node %d, got node %d", ev->nid_req,
 		       ev->nid);
-	lr = calloc(1, sizeof(*lr));
+	lr = run_new(r);
 	if (!lr)
 		return oom(r);
 	lr->run.pfn = ev->pfn;
@@ -212,7 +241,7 @@ static int do_getpages(struct es_replay *r, const struct es_event *ev)
 			continue;
 		e = es_pfnmap_add(&r->map, p);
 		if (!e) {
-			free(lr);
+			run_put(r, lr);
 			return oom(r);
 		}
 		if (e->live) {
@@ -231,7 +260,7 @@ static int do_getpages(struct es_replay *r, const struct es_event *ev)
 		lr->refs++;
 	}
 	if (!lr->refs)
-		free(lr);
+		run_put(r, lr);
 	return 0;
 }
 
@@ -372,10 +401,11 @@ static void foreach_live(struct es_replay *r,
 	size_t i;
 
 	r->gen++;
-	for (i = 0; i < r->map.cap; i++) {
-		struct live_run *lr = r->map.ents[i].live;
+	for (i = 0; i < es_pfnmap_slots(&r->map); i++) {
+		struct es_pfn_ent *e = es_pfnmap_slot(&r->map, i);
+		struct live_run *lr = e ? e->live : NULL;
 
-		if (!r->map.ents[i].used || !lr || lr->mark == r->gen)
+		if (!lr || lr->mark == r->gen)
 			continue;
 		lr->mark = r->gen;
 		fn(r, lr, ev);
@@ -425,8 +455,9 @@ static void check_skipped(struct es_replay *r, struct live_run *lr,
 
 static void track_phase(struct es_replay *r, const struct es_event *ev)
 {
+	/* memblock_free_all() runs once: later markers are not checked again */
 	if (ev->type == EST_EV_PHASE && ev->phase == EST_PHASE_FREE_ALL &&
-	    !r->in_free_all) {
+	    !r->in_free_all && !r->free_all_done) {
 		r->in_free_all = true;
 		r->free_all_seq = ev->seq;
 		foreach_live(r, mark_need_skip, ev);
@@ -434,6 +465,7 @@ static void track_phase(struct es_replay *r, const struct es_event *ev)
 		   ev->phase < EST_PHASE_MAX) {
 		/* the end marker, or the first event after it */
 		r->in_free_all = false;
+		r->free_all_done = true;
 		foreach_live(r, check_skipped, ev);
 	}
 	if (ev->type == EST_EV_PHASE && ev->phase < EST_PHASE_MAX)
@@ -442,6 +474,7 @@ static void track_phase(struct es_replay *r, const struct es_event *ev)
 
 static int replay_event(struct es_replay *r, const struct es_event *ev)
 {
+	char why[112];
 	uint64_t n;
 
 	switch (ev->status) {
@@ -456,29 +489,16 @@ static int replay_event(struct es_replay *r, const struct es_event *ev)
 		       "slot reserved but not written");
 		return 0;
 	default:
-		report(r, ES_K_BAD_RECORD, ev, ES_NO_PFN, NULL,
-		       "committed slot with a wrong sequence number or state");
-		return 0;
-	}
-	if (!ev->type || ev->type >= EST_EV_MAX ||
-	    ev->phase >= EST_PHASE_MAX || ev->path >= EST_PATH_MAX) {
-		report(r, ES_K_BAD_RECORD, ev, ES_NO_PFN, NULL,
-		       "unknown type %u, phase %u or path %u", ev->type,
-		       ev->phase, ev->path);
+		report(r, ES_K_BAD_RECORD, ev, ev->type ? ev->pfn : ES_NO_PFN,
+		       NULL, "%s", es_bad_reason(r->t, ev, why, sizeof(why)));
 		return 0;
 	}
 	track_phase(r, ev);
 
+	/* es_decode_slot() took implausible orders and ranges as bad */
 	switch (ev->type) {
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
-		if (ev->order > ES_MAX_ORDER ||
-		    ev->pfn + (1ULL << ev->order) < ev->pfn) {
-			report(r, ES_K_BAD_RECORD, ev, ev->pfn, NULL,
-			       "implausible order %u at pfn 0x%llx",
-			       ev->order, (unsigned long long)ev->pfn);
-			return 0;
-		}
 		if (ev->pfn + (1ULL << ev->order) - 1 < r->pfn_lo ||
 		    ev->pfn > r->pfn_hi)
 			return 0;
@@ -487,13 +507,6 @@ static int replay_event(struct es_replay *r, const struct es_event *ev)
 		return do_freepages(r, ev);
 	case EST_EV_SKIP:
 		n = es_event_pages(ev);
-		if (!n || n > (1ULL << ES_MAX_ORDER) || ev->pfn + n < ev->pfn) {
-			report(r, ES_K_BAD_RECORD, ev, ev->pfn, NULL,
-			       "implausible skip of %llu frames at pfn 0x%llx",
-			       (unsigned long long)n,
-			       (unsigned long long)ev->pfn);
-			return 0;
-		}
 		if (ev->pfn + n - 1 < r->pfn_lo || ev->pfn > r->pfn_hi)
 			return 0;
 		return do_skip(r, ev, n);
@@ -505,11 +518,11 @@ static void release_live(struct es_replay *r, bool hand_out)
 {
 	size_t i;
 
-	for (i = 0; i < r->map.cap; i++) {
-		struct es_pfn_ent *e = &r->map.ents[i];
-		struct live_run *lr = e->live;
+	for (i = 0; i < es_pfnmap_slots(&r->map); i++) {
+		struct es_pfn_ent *e = es_pfnmap_slot(&r->map, i);
+		struct live_run *lr = e ? e->live : NULL;
 
-		if (!e->used || !lr)
+		if (!lr)
 			continue;
 		e->live = NULL;
 		if (--lr->refs)
@@ -518,8 +531,57 @@ static void release_live(struct es_replay *r, bool hand_out)
 			lr->run.flags |= ES_RUN_LIVE;
 			r->stop = r->ops->run_live(r, &lr->run);
 		}
-		free(lr);
+		run_put(r, lr);
 	}
+}
+
+/*
+ * The header's counters: head and lost only grow from 0, and once every
+ * writer is done, lost is exactly head - capacity (when positive). A writer
+ * halted between its reservation and its count of a loss leaves lost
+ * short, never over.
+ */
+static void check_counters(struct es_replay *r)
+{
+	const struct es_status *c = &r->t->counts;
+	uint64_t excess = 0, lost = c->lost;
+	struct es_event le;
+	char d[256];
+
+	if ((int64_t)c->head < 0 || (int64_t)c->lost < 0) {
+		snprintf(d, sizeof(d),
+			 "trace header: head %lld or lost %lld is negative",
+			 (long long)c->head, (long long)c->lost);
+		report_count(r, ES_K_BAD_RECORD, NULL, ES_NO_PFN, NULL, 0, d);
+		return;
+	}
+	if (c->head > c->capacity)
+		excess = c->head - c->capacity;
+	if (lost > excess) {
+		snprintf(d, sizeof(d),
+			 "trace header: lost %llu, but head %llu - capacity %u is %llu",
+			 (unsigned long long)lost, (unsigned long long)c->head,
+			 c->capacity, (unsigned long long)excess);
+		report_count(r, ES_K_BAD_RECORD, NULL, ES_NO_PFN, NULL, 0, d);
+	}
+	if (!excess && !lost)
+		return;
+	memset(&le, 0, sizeof(le));
+	le.seq = c->capacity;
+	le.status = ES_SLOT_PENDING;
+	if (excess > lost)
+		snprintf(d, sizeof(d),
+			 "ring full: %llu events after seq %llu were not recorded (lost says %llu: writers not done, or a corrupt header)",
+			 (unsigned long long)excess,
+			 (unsigned long long)c->capacity - 1,
+			 (unsigned long long)lost);
+	else
+		snprintf(d, sizeof(d),
+			 "ring full: %llu events after seq %llu were not recorded",
+			 (unsigned long long)lost,
+			 (unsigned long long)c->capacity - 1);
+	report_count(r, ES_K_LOST_EVENTS, &le, ES_NO_PFN, NULL,
+		     excess > lost ? excess : lost, d);
 }
 
 /*
@@ -532,6 +594,7 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 {
 	struct es_replay r;
 	struct es_event ev;
+	bool restricted;
 	uint64_t i;
 	int ret = 0;
 
@@ -546,7 +609,26 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 	r.complete = es_trace_complete(t);
 	es_pfnmap_init(&r.map);
 
+	/*
+	 * A replay of some frames only (a timeline batch), with nobody
+	 * watching the events or anomalies: an event outside them only
+	 * moves the phase, and is not decoded further.
+	 */
+	restricted = (pfn_lo || pfn_hi != UINT64_MAX) && !ops->event &&
+		     !ops->anomaly;
 	for (i = 0; i < t->nslots && !r.stop; i++) {
+		if (restricted) {
+			uint64_t n;
+
+			es_decode_lean(t, i, &ev);
+			if (ev.status != ES_SLOT_OK)
+				continue;
+			n = es_event_pages(&ev);
+			if (n && (ev.pfn + n - 1 < pfn_lo || ev.pfn > pfn_hi)) {
+				track_phase(&r, &ev);
+				continue;
+			}
+		}
 		es_decode_slot(t, i, &ev);
 		ret = replay_event(&r, &ev);
 		if (ret)
@@ -554,28 +636,12 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 		if (ops->event && !r.stop)
 			r.stop = ops->event(&r, &ev);
 	}
-	if (!ret && !r.stop) {
-		const struct es_status *c = &t->counts;
-		uint64_t lost = c->lost;
-
-		if (c->head > c->capacity && c->head - c->capacity > lost)
-			lost = c->head - c->capacity;
-		if (lost) {
-			struct es_event le;
-			char d[256];
-
-			memset(&le, 0, sizeof(le));
-			le.seq = c->capacity;
-			le.status = ES_SLOT_PENDING;
-			snprintf(d, sizeof(d),
-				 "ring full: %llu events after seq %llu were not recorded",
-				 (unsigned long long)lost,
-				 (unsigned long long)c->capacity - 1);
-			report_count(&r, ES_K_LOST_EVENTS, &le, ES_NO_PFN,
-				     NULL, lost, d);
-		}
-	}
+	if (!ret && !r.stop)
+		check_counters(&r);
+	if (!ret && es_io_check(t))
+		ret = -1;
 	release_live(&r, !ret);
+	pool_free(&r);
 	es_pfnmap_destroy(&r.map);
 	if (ret)
 		return ret;
@@ -626,7 +692,8 @@ static int vec_push(struct run_vec *rv, const struct es_run *run)
 {
 	if (rv->nr == rv->cap) {
 		size_t ncap = rv->cap ? rv->cap * 2 : 16;
-		struct es_run *n = realloc(rv->v, ncap * sizeof(*n));
+		struct es_run *n = es_erealloc(rv->v, rv->cap * sizeof(*n),
+					       ncap * sizeof(*n));
 
 		if (!n)
 			return -1;
@@ -670,7 +737,7 @@ int es_owners(struct es_trace *t, es_run_fn fn, void *arg)
 		for (i = 0; i < rv.nr && !ret; i++)
 			ret = fn(&rv.v[i], arg);
 	}
-	free(rv.v);
+	es_efree(rv.v, rv.cap * sizeof(*rv.v));
 	return ret;
 }
 
@@ -685,6 +752,7 @@ int es_owners(struct es_trace *t, es_run_fn fn, void *arg)
  * es_timeline_budget (pfn, run) pairs in memory.
  */
 uint64_t es_timeline_budget = 1U << 16;
+#define ES_TL_MAX_PASSES	16
 
 #define TL_LINK_NEXT	0x1	/* an event covers this pfn and the next */
 #define TL_SELECTED	0x2	/* shown */
@@ -746,14 +814,9 @@ static bool ev_range(const struct es_event *ev, uint64_t *first,
 	switch (ev->type) {
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
-		if (ev->order > ES_MAX_ORDER)
-			return false;
-		*n = 1ULL << ev->order;
-		break;
 	case EST_EV_SKIP:
+		/* bad orders and ranges were decoded as bad slots */
 		*n = es_event_pages(ev);
-		if (!*n || *n > (1ULL << ES_MAX_ORDER))
-			return false;
 		break;
 	default:
 		return false;
@@ -791,7 +854,7 @@ static int tl_scan(struct es_trace *t, const struct es_select *sel,
 				e->pad |= TL_SELECTED;
 		}
 	}
-	return 0;
+	return es_io_check(t);
 }
 
 static int oom_trace(struct es_trace *t)
@@ -809,6 +872,7 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 	};
 	struct tl_ctx c;
 	size_t i, lo, hi, nsel_max = 0;
+	uint64_t total, limit;
 	int ret = 0;
 
 	if (es_count(t))
@@ -816,7 +880,7 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 	memset(&c, 0, sizeof(c));
 	es_pfnmap_init(&c.all);
 	if (tl_scan(t, sel, &c)) {
-		ret = oom_trace(t);
+		ret = t->io_failed ? -1 : oom_trace(t);
 		goto out;
 	}
 	c.keys = es_pfnmap_keys(&c.all, &c.nkeys);
@@ -829,12 +893,23 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 			nsel_max++;
 	if (!nsel_max)
 		goto out;
-	c.sel = malloc(nsel_max * sizeof(*c.sel));
-	c.runs = calloc(nsel_max, sizeof(*c.runs));
+	c.sel = es_ecalloc(nsel_max, sizeof(*c.sel));
+	c.runs = es_ecalloc(nsel_max, sizeof(*c.runs));
 	if (!c.sel || !c.runs) {
 		ret = oom_trace(t);
 		goto out;
 	}
+
+	/*
+	 * Each batch reads the whole trace (only its own frames' events are
+	 * replayed): never more than ES_TL_MAX_PASSES of them, so that the
+	 * time stays linear in events (the batches grow instead).
+	 */
+	for (i = 0, total = 0; i < c.nkeys; i++)
+		total += es_pfnmap_get(&c.all, c.keys[i])->aux;
+	limit = es_timeline_budget;
+	if (limit < total / ES_TL_MAX_PASSES + 1)
+		limit = total / ES_TL_MAX_PASSES + 1;
 
 	for (lo = 0; lo < c.nkeys && !ret; lo = hi) {
 		uint64_t budget = 0;
@@ -862,7 +937,7 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 				lo = hi = end + 1;	/* skip it */
 				continue;
 			}
-			if (any && budget + cost > es_timeline_budget)
+			if (any && budget + cost > limit)
 				break;
 			if (picked) {
 				for (j = hi; j <= end; j++)
@@ -886,14 +961,14 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 					      cmp_run_seq);
 				ret = fn(c.sel[i], rv->v, rv->nr, arg);
 			}
-			free(rv->v);
+			es_efree(rv->v, rv->cap * sizeof(*rv->v));
 			memset(rv, 0, sizeof(*rv));
 		}
 		c.nsel = 0;
 	}
 out:
-	free(c.sel);
-	free(c.runs);
+	es_efree(c.sel, nsel_max * sizeof(*c.sel));
+	es_efree(c.runs, nsel_max * sizeof(*c.runs));
 	free(c.keys);
 	es_pfnmap_destroy(&c.all);
 	return ret;

@@ -35,28 +35,37 @@ struct es_trace *es_trace_new(void)
 {
 	struct es_trace *t = calloc(1, sizeof(*t));
 
-	if (t)
+	if (t) {
 		t->source = ES_SRC_NONE;
+		t->raw_fd = -1;
+	}
 	return t;
 }
 
 static void drop_source(struct es_trace *t)
 {
 	t->err[0] = '\0';
-	if (t->map)
-		munmap(t->map, t->map_len);
-	t->map = NULL;
-	t->map_len = 0;
-	free(t->copy);
-	t->copy = NULL;
+	free(t->recs);
+	t->recs = NULL;
+	free(t->win);
+	t->win = NULL;
+	t->win_first = t->win_nr = t->win_slots = 0;
+	if (t->raw_fd >= 0)
+		close(t->raw_fd);
+	t->raw_fd = -1;
+	t->raw_size = 0;
+	t->io_failed = false;
 	es_core_close(t->core);
 	t->core = NULL;
 	memset(&t->pl, 0, sizeof(t->pl));
 	free(t->name);
 	t->name = NULL;
-	t->buf = NULL;
-	t->buf_len = 0;
+	t->loaded = false;
+	t->rd = t->trace_rd = NULL;
+	t->rd_ctx = t->trace_ctx = NULL;
+	t->trace_addr = t->trace_avail = 0;
 	t->nslots = 0;
+	t->settled = 0;
 	t->buffer_addr = 0;
 	t->phys_base = 0;
 	t->counted = false;
@@ -84,48 +93,435 @@ static int set_name(struct es_trace *t, const char *name)
 	return 0;
 }
 
-/* Read the whole of a non-regular file (a pipe) into memory. */
-static int slurp(int fd, unsigned char **out, size_t *len)
+int es_read_mem(struct es_trace *t, uint64_t va, void *dst, uint64_t len)
 {
-	size_t cap = 1 << 16, n = 0;
-	unsigned char *b = malloc(cap), *nb;
+	if (!t->rd)
+		return -EFAULT;
+	if (!len)
+		return 0;
+	if (va + len < va || len > SIZE_MAX)
+		return -EFAULT;
+	return t->rd(t->rd_ctx, va, dst, (size_t)len);
+}
+
+/* The first slot from @from on that is not committed (nslots if none). */
+static uint64_t first_unsettled(struct es_trace *t, uint64_t from)
+{
+	const uint32_t rs = t->hdr.record_size;
+	uint64_t i;
+
+	for (i = from; i < t->nslots; i++) {
+		struct est_record rec;
+
+		memcpy(&rec, t->recs + i * rs, sizeof(rec));
+		if (est_slot_status(&rec, i) != EST_SLOT_OK)
+			break;
+	}
+	return i;
+}
+
+static const char *errno_str(int r)
+{
+	return strerror(r < 0 ? -r : EFAULT);
+}
+
+/* Records [from, n) of the trace at t->trace_addr into t->recs. */
+static int read_records(struct es_trace *t, uint64_t from, uint64_t n)
+{
+	const uint32_t rs = t->hdr.record_size;
+	uint64_t bytes = n * rs, addr;
+	unsigned char *nr;
+	int r;
+
+	if (bytes > SIZE_MAX) {
+		es_set_error(t, "%s: %llu records do not fit in memory",
+			     t->name, (unsigned long long)n);
+		return -1;
+	}
+	nr = realloc(t->recs, bytes ? (size_t)bytes : 1);
+	if (!nr) {
+		es_set_error(t, "%s: out of memory (%llu records)", t->name,
+			     (unsigned long long)n);
+		return -1;
+	}
+	t->recs = nr;
+	if (from >= n)
+		return 0;
+	addr = t->trace_addr + t->hdr.header_size + from * rs;
+	r = t->trace_rd(t->trace_ctx, addr, t->recs + from * rs,
+			(size_t)((n - from) * rs));
+	if (r) {
+		es_set_error(t, "%s: cannot read records %llu..%llu at 0x%llx: %s",
+			     t->name, (unsigned long long)from,
+			     (unsigned long long)n - 1,
+			     (unsigned long long)addr, errno_str(r));
+		return -1;
+	}
+	return 0;
+}
+
+static int read_header(struct es_trace *t, struct est_header *h)
+{
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	if (t->trace_avail < sizeof(*h))
+		return es_check_hdr(t, h, t->trace_avail);
+	r = t->trace_rd(t->trace_ctx, t->trace_addr, h, sizeof(*h));
+	if (r) {
+		es_set_error(t, "%s: cannot read the trace header at 0x%llx: %s",
+			     t->name, (unsigned long long)t->trace_addr,
+			     errno_str(r));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Load the trace at @addr through @fn, @avail bytes being readable there:
+ * the header, then the committed slots, nothing else.
+ */
+static int load_via(struct es_trace *t, es_read_fn fn, void *ctx,
+		    uint64_t addr, uint64_t avail)
+{
+	struct est_header h;
+
+	t->trace_rd = fn;
+	t->trace_ctx = ctx;
+	t->trace_addr = addr;
+	t->trace_avail = avail;
+	if (read_header(t, &h) || es_check_hdr(t, &h, avail))
+		return -1;
+	t->nslots = est_nr_slots(&t->hdr);
+	if (read_records(t, 0, t->nslots))
+		return -1;
+	t->settled = first_unsettled(t, 0);
+	t->buffer_addr = addr;
+	t->counted = false;
+	t->loaded = true;
+	return 0;
+}
+
+static int64_t refresh_raw(struct es_trace *t);
+static int check_build_id(struct es_trace *t, const char *what,
+			  const char *where);
+
+int64_t es_refresh(struct es_trace *t)
+{
+	struct est_header h;
+	uint64_t old_n, from;
+
+	if (!es_loaded(t))
+		return -1;
+	t->err[0] = '\0';
+	if (t->raw_fd >= 0)
+		return refresh_raw(t);
+	if (!t->trace_rd) {
+		es_set_error(t, "%s: a copy of the buffer: nothing to read again",
+			     t->name);
+		return -1;
+	}
+	if (read_header(t, &h))
+		return -1;
+	old_n = t->nslots;
+	from = t->settled;
+	if (h.magic != t->hdr.magic || h.version != t->hdr.version ||
+	    h.header_size != t->hdr.header_size ||
+	    h.record_size != t->hdr.record_size ||
+	    h.capacity != t->hdr.capacity ||
+	    h.head.counter < t->hdr.head.counter) {
+		/* another buffer, or the guest started over */
+		old_n = 0;
+		from = 0;
+	}
+	if (es_check_hdr(t, &h, t->trace_avail))
+		return -1;
+	t->nslots = est_nr_slots(&t->hdr);
+	if (from > t->nslots)
+		from = 0;
+	if (read_records(t, from, t->nslots)) {
+		t->nslots = from;
+		t->settled = from;
+		return -1;
+	}
+	t->settled = first_unsettled(t, from);
+	t->counted = false;
+	return (int64_t)(t->nslots - old_n);
+}
+
+int es_load_reader(struct es_trace *t, es_read_fn fn, void *ctx,
+		   const char *name)
+{
+	char err[sizeof(t->err)];
+	uint64_t avail;
+
+	if (!t)
+		return -1;
+	drop_source(t);
+	if (set_name(t, name ? name : "(reader)"))
+		return -1;
+	if (!fn) {
+		es_set_error(t, "%s: no read function", t->name);
+		return -1;
+	}
+	if (!t->vmlinux) {
+		es_set_error(t, "%s: reading memory needs a vmlinux first (the trace symbol and struct layouts)",
+			     t->name);
+		return -1;
+	}
+	avail = t->sym_trace_size ? t->sym_trace_size : UINT64_MAX;
+	t->source = ES_SRC_READER;
+	t->rd = fn;
+	t->rd_ctx = ctx;
+	if (load_via(t, fn, ctx, t->sym_trace, avail) ||
+	    check_build_id(t, "the memory of", t->name)) {
+		if (t->hdr.magic != EST_MAGIC && !t->io_failed &&
+		    strstr(t->err, "bad magic") &&
+		    strlen(t->err) + 80 < sizeof(t->err))
+			strcat(t->err, "; a vmlinux from another build, or read before the kernel wrote its header?");
+		memcpy(err, t->err, sizeof(err));
+		drop_source(t);
+		set_name(t, name ? name : "(reader)");
+		memcpy(t->err, err, sizeof(err));
+		return -1;
+	}
+	return 0;
+}
+
+int es_has_memory(struct es_trace *t)
+{
+	if (!t)
+		return 0;
+	if (!es_loaded(t))
+		return 0;
+	if (!t->rd || !t->vmlinux) {
+		es_set_error(t, "%s: struct pages need a --core dump and its --vmlinux",
+			     t->name);
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- raw files and bytes handed over ------------------------------------ */
+
+struct mem_src {
+	const unsigned char *buf;
+	size_t len;
+};
+
+static int mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct mem_src *m = ctx;
+
+	if (addr > m->len || len > m->len - addr)
+		return -EFAULT;
+	memcpy(buf, m->buf + addr, len);
+	return 0;
+}
+
+int es_load_memory(struct es_trace *t, const void *buf, size_t len,
+		   const char *name)
+{
+	struct mem_src m = { buf, len };
+	int ret;
+
+	if (!t)
+		return -1;
+	drop_source(t);
+	if (set_name(t, name))
+		return -1;
+	if (!buf || !len) {
+		es_set_error(t, "%s: empty (no trace header)", t->name);
+		return -1;
+	}
+	t->source = ES_SRC_MEMORY;
+	ret = load_via(t, mem_read, &m, 0, len);
+	/* the caller's bytes are not kept: nothing to read again */
+	t->trace_rd = NULL;
+	t->trace_ctx = NULL;
+	t->buffer_addr = 0;
+	if (ret)
+		t->loaded = false;
+	return ret;
+}
+
+/* Read exactly @len bytes (less only at the end of the input). */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t n = 0;
 	ssize_t r;
 
-	if (!b)
-		return -1;
-	for (;;) {
-		if (n == cap) {
-			if (cap > (SIZE_MAX >> 2))
-				goto fail;
-			nb = realloc(b, cap * 2);
-			if (!nb)
-				goto fail;
-			b = nb;
-			cap *= 2;
-		}
-		r = read(fd, b + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
+	while (n < len) {
+		r = read(fd, (char *)buf + n, len - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
 		if (!r)
 			break;
 		n += (size_t)r;
 	}
-	*out = b;
-	*len = n;
+	return (ssize_t)n;
+}
+
+/* Read and drop @n bytes: 0, -1 on a read error, 1 at the end of input. */
+static int discard(int fd, uint64_t n, uint64_t *got)
+{
+	unsigned char skip[1 << 16];
+	ssize_t r;
+
+	for (; n; n -= (uint64_t)r) {
+		r = read_full(fd, skip, n < sizeof(skip) ? n : sizeof(skip));
+		if (r < 0)
+			return -1;
+		if (!r)
+			return 1;
+		*got += (uint64_t)r;
+	}
 	return 0;
-fail:
-	free(b);
+}
+
+/*
+ * The most a pipe is read for: 4 GiB, three times the largest buffer of
+ * 80-byte records est_check_header() accepts. More is a header that lies.
+ */
+#define ES_STREAM_MAX	(4ULL << 30)
+
+/* A pipe, a FIFO or a character device: header, records, the rest. */
+static int load_stream(struct es_trace *t, int fd)
+{
+	struct est_header h;
+	uint64_t need, got, bytes, have = 0;
+	ssize_t r;
+	int d;
+
+	memset(&h, 0, sizeof(h));
+	r = read_full(fd, &h, sizeof(h));
+	if (r < 0)
+		goto io;
+	got = (uint64_t)r;
+	/* everything but the length first: nothing more is read if bad */
+	if (es_check_hdr(t, &h, got < sizeof(h) ? got : UINT64_MAX))
+		return -1;
+	need = (uint64_t)h.header_size + (uint64_t)h.capacity * h.record_size;
+	if (need > ES_STREAM_MAX) {
+		es_set_error(t, "%s: the header announces %llu bytes, more than a pipe is read for (%llu): save it to a file",
+			     t->name, (unsigned long long)need,
+			     (unsigned long long)ES_STREAM_MAX);
+		return -1;
+	}
+	t->nslots = est_nr_slots(&t->hdr);
+	/* the rest of the header */
+	if ((d = discard(fd, h.header_size - sizeof(h), &got)))
+		goto bad;
+	/* the committed slots, kept; grown as they come, not as announced */
+	bytes = t->nslots * h.record_size;
+	while (have < bytes) {
+		uint64_t step = bytes - have, cap = have ? have : ES_WINDOW_BYTES;
+		unsigned char *nr;
+
+		if (step > cap)
+			step = cap;
+		nr = realloc(t->recs, (size_t)(have + step));
+		if (!nr) {
+			es_set_error(t, "%s: out of memory", t->name);
+			return -1;
+		}
+		t->recs = nr;
+		r = read_full(fd, t->recs + have, (size_t)step);
+		if (r < 0)
+			goto io;
+		have += (uint64_t)r;
+		got += (uint64_t)r;
+		if ((uint64_t)r < step)
+			goto short_input;
+	}
+	if (!t->recs && !(t->recs = malloc(1))) {
+		es_set_error(t, "%s: out of memory", t->name);
+		return -1;
+	}
+	/* the slots never written: read, to stop exactly at the end */
+	if ((d = discard(fd, need - got, &got)))
+		goto bad;
+	return 0;
+bad:
+	if (d > 0)
+		goto short_input;
+io:
+	es_set_error(t, "%s: read error: %s", t->name, strerror(errno));
 	return -1;
+short_input:
+	return es_check_hdr(t, &h, got) ? -1 : 0;
+}
+
+static int file_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct es_trace *t = ctx;
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < len) {
+		r = pread(t->raw_fd, (char *)buf + n, len - n,
+			  (off_t)(addr + n));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			return -EFAULT;
+		n += (size_t)r;
+	}
+	return 0;
+}
+
+/* A regular file: the header now, the records a window at a time. */
+static int load_file(struct es_trace *t, int fd, uint64_t size)
+{
+	struct est_header h;
+
+	t->raw_fd = fd;
+	t->raw_size = size;
+	t->trace_rd = file_read;
+	t->trace_ctx = t;
+	t->trace_addr = 0;
+	t->trace_avail = size;
+	if (read_header(t, &h) || es_check_hdr(t, &h, size))
+		return -1;
+	t->nslots = est_nr_slots(&t->hdr);
+	t->win_slots = ES_WINDOW_BYTES / t->hdr.record_size;
+	if (!t->win_slots)
+		t->win_slots = 1;
+	t->win = malloc(t->win_slots * t->hdr.record_size);
+	if (!t->win) {
+		es_set_error(t, "%s: out of memory", t->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t refresh_raw(struct es_trace *t)
+{
+	struct est_header h;
+	struct stat st;
+	uint64_t old_n = t->nslots;
+
+	if (!fstat(t->raw_fd, &st))
+		t->trace_avail = t->raw_size = (uint64_t)st.st_size;
+	if (read_header(t, &h) || es_check_hdr(t, &h, t->trace_avail))
+		return -1;
+	t->nslots = est_nr_slots(&t->hdr);
+	t->win_nr = 0;
+	t->io_failed = false;
+	t->counted = false;
+	return t->nslots >= old_n ? (int64_t)(t->nslots - old_n) :
+				    (int64_t)t->nslots;
 }
 
 int es_load_raw(struct es_trace *t, const char *path)
 {
 	struct stat st;
 	bool std_in;
-	int fd, saved;
+	int fd, ret;
 
 	if (!t)
 		return -1;
@@ -139,7 +535,8 @@ int es_load_raw(struct es_trace *t, const char *path)
 		path = "(stdin)";
 	if (set_name(t, path))
 		return -1;
-	fd = std_in ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+	fd = std_in ? fcntl(0, F_DUPFD_CLOEXEC, 0) :
+		      open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		es_set_error(t, "%s: %s", path, strerror(errno));
 		return -1;
@@ -154,72 +551,34 @@ int es_load_raw(struct es_trace *t, const char *path)
 		close(fd);
 		return -1;
 	}
+	t->source = ES_SRC_RAW;
 	if (S_ISREG(st.st_mode)) {
 		if (!st.st_size) {
 			es_set_error(t, "%s: empty file", path);
 			close(fd);
 			return -1;
 		}
-		t->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			      fd, 0);
-		saved = errno;
-		if (t->map == MAP_FAILED) {
-			t->map = NULL;
-			es_set_error(t, "%s: cannot map: %s", path,
-				     strerror(saved));
-			close(fd);
-			return -1;
-		}
-		t->map_len = (size_t)st.st_size;
+		ret = load_file(t, fd, (uint64_t)st.st_size);
 	} else {
-		size_t len;
-
-		if (slurp(fd, &t->copy, &len)) {
-			es_set_error(t, "%s: read error: %s", path,
-				     strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (!len) {
-			es_set_error(t, "%s: empty file", path);
-			close(fd);
-			return -1;
-		}
-		t->map_len = len;
+		ret = load_stream(t, fd);
+		close(fd);
 	}
-	close(fd);
-	t->source = ES_SRC_RAW;
-	if (es_attach_buffer(t, t->map ? t->map : t->copy, t->map_len)) {
-		const unsigned char *b = t->map ? t->map : t->copy;
+	if (ret) {
+		unsigned char m[SELFMAG];
 
-		if (t->map_len >= 4 && !memcmp(b, ELFMAG, SELFMAG) &&
+		if (t->hdr.magic != EST_MAGIC &&
+		    !memcmp(memcpy(m, &t->hdr, SELFMAG), ELFMAG, SELFMAG) &&
 		    strlen(t->err) + 40 < sizeof(t->err))
 			strcat(t->err, "; an ELF file: use --core");
+		if (t->raw_fd >= 0)
+			close(t->raw_fd);
+		t->raw_fd = -1;
+		t->source = ES_SRC_NONE;
 		return -1;
 	}
+	t->settled = 0;
+	t->loaded = true;
 	return 0;
-}
-
-int es_load_memory(struct es_trace *t, const void *buf, size_t len,
-		   const char *name)
-{
-	if (!t)
-		return -1;
-	drop_source(t);
-	if (set_name(t, name))
-		return -1;
-	if (!buf || !len) {
-		es_set_error(t, "%s: empty (no trace header)", t->name);
-		return -1;
-	}
-	t->copy = malloc(len);
-	if (!t->copy) {
-		es_set_error(t, "%s: out of memory (%zu bytes)", t->name, len);
-		return -1;
-	}
-	memcpy(t->copy, buf, len);
-	t->source = ES_SRC_MEMORY;
-	return es_attach_buffer(t, t->copy, len);
 }
 
 /* ---- vmlinux ------------------------------------------------------------ */
@@ -266,6 +625,7 @@ static void read_build_id(struct es_trace *t, Elf *elf)
 
 int es_set_vmlinux(struct es_trace *t, const char *path)
 {
+	struct stat st;
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
 	GElf_Shdr sh;
@@ -293,6 +653,13 @@ int es_set_vmlinux(struct es_trace *t, const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		es_set_error(t, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		es_set_error(t, "%s: %s (give the vmlinux file)", path,
+			     S_ISDIR(st.st_mode) ? "is a directory" :
+						   "not a regular file");
+		close(fd);
 		return -1;
 	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -382,44 +749,154 @@ fail:
 
 /* ---- ELF cores ---------------------------------------------------------- */
 
+static uint64_t seg_base(const struct es_seg *sg, bool virt)
+{
+	return virt ? sg->vaddr : sg->paddr;
+}
+
+/* End of a segment, saturated (a segment may end at 2^64). */
+static uint64_t seg_end(const struct es_seg *sg, bool virt)
+{
+	uint64_t b = seg_base(sg, virt);
+
+	return b + sg->filesz < b ? UINT64_MAX : b + sg->filesz;
+}
+
+static bool seg_in(const struct es_seg *sg, bool virt)
+{
+	uint64_t b = seg_base(sg, virt);
+
+	return virt ? b >= ES_KERNEL_HALF : b != ES_NO_PADDR;
+}
+
+static bool idx_virt;
+
+static int cmp_seg(const void *a, const void *b)
+{
+	uint64_t x = seg_base(*(struct es_seg *const *)a, idx_virt);
+	uint64_t y = seg_base(*(struct es_seg *const *)b, idx_virt);
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort the segments of one address space and merge them into spans. */
+static int build_index(struct es_core *c, struct es_segidx *ix, bool virt)
+{
+	size_t i, n = 0;
+
+	ix->by = calloc(c->nr ? c->nr : 1, sizeof(*ix->by));
+	ix->maxend = calloc(c->nr ? c->nr : 1, sizeof(*ix->maxend));
+	ix->spans = calloc(c->nr ? c->nr : 1, sizeof(*ix->spans));
+	if (!ix->by || !ix->maxend || !ix->spans)
+		return -1;
+	for (i = 0; i < c->nr; i++)
+		if (seg_in(&c->segs[i], virt))
+			ix->by[n++] = &c->segs[i];
+	ix->nr = n;
+	idx_virt = virt;
+	qsort(ix->by, n, sizeof(*ix->by), cmp_seg);
+	for (i = 0; i < n; i++) {
+		uint64_t b = seg_base(ix->by[i], virt), e = seg_end(ix->by[i], virt);
+		struct es_span *last = ix->nspans ? &ix->spans[ix->nspans - 1] :
+						    NULL;
+
+		ix->maxend[i] = i && ix->maxend[i - 1] > e ? ix->maxend[i - 1] : e;
+		if (last && b <= last->end) {
+			if (e > last->end)
+				last->end = e;
+		} else {
+			ix->spans[ix->nspans].start = b;
+			ix->spans[ix->nspans].end = e;
+			ix->nspans++;
+		}
+	}
+	return 0;
+}
+
+static void free_index(struct es_segidx *ix)
+{
+	free(ix->by);
+	free(ix->maxend);
+	free(ix->spans);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* The segment holding @a, or NULL: a binary search, then back over the
+ * few segments that start earlier and still reach @a. */
+static const struct es_seg *seg_at(const struct es_segidx *ix, uint64_t a,
+				   bool virt)
+{
+	size_t lo = 0, hi = ix->nr, i;
+
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+
+		if (seg_base(ix->by[m], virt) <= a)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	for (i = lo; i-- > 0;) {
+		if (ix->maxend[i] <= a)
+			break;
+		if (a - seg_base(ix->by[i], virt) < ix->by[i]->filesz)
+			return ix->by[i];
+	}
+	return NULL;
+}
+
+/* How many bytes from @a on are covered without a hole. */
+static uint64_t span_avail(const struct es_segidx *ix, uint64_t a)
+{
+	size_t lo = 0, hi = ix->nspans;
+
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+
+		if (ix->spans[m].start <= a)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	if (!lo || a >= ix->spans[lo - 1].end)
+		return 0;
+	return ix->spans[lo - 1].end - a;
+}
+
 /*
  * Copy up to @len bytes at @addr (physical, or virtual if @virt), going on
- * into adjacent segments; returns how many bytes were contiguous.
+ * into adjacent segments; returns how many bytes were contiguous. Without
+ * @dst, only counts them.
  */
 uint64_t es_core_read(struct es_core *c, uint64_t addr, bool virt,
-			  void *dst, uint64_t len)
+		      void *dst, uint64_t len)
 {
+	const struct es_segidx *ix = virt ? &c->virt : &c->phys;
 	uint64_t done = 0;
 
+	if (!dst) {
+		uint64_t n = span_avail(ix, addr);
+
+		return n < len ? n : len;
+	}
 	while (done < len) {
-		uint64_t a = addr + done, base, off, n;
+		uint64_t a = addr + done, off, n;
+		const struct es_seg *sg;
 		ssize_t r;
-		size_t i;
 
 		if (a < addr)
 			break;
-		for (i = 0; i < c->nr; i++) {
-			base = virt ? c->segs[i].vaddr : c->segs[i].paddr;
-			if ((virt && base < ES_KERNEL_HALF) ||
-			    (!virt && base == ES_NO_PADDR))
-				continue;
-			if (a >= base && a - base < c->segs[i].filesz)
-				break;
-		}
-		if (i == c->nr)
+		sg = seg_at(ix, a, virt);
+		if (!sg)
 			break;
-		off = a - base;
-		n = c->segs[i].filesz - off;
+		off = a - seg_base(sg, virt);
+		n = sg->filesz - off;
 		if (n > len - done)
 			n = len - done;
-		if (!dst) {
-			done += n;
-			continue;
-		}
 		if (n > (1U << 30))
 			n = 1U << 30;
 		r = pread(c->fd, (char *)dst + done, (size_t)n,
-			  (off_t)(c->segs[i].offset + off));
+			  (off_t)(sg->offset + off));
 		if (r <= 0)
 			break;
 		done += (uint64_t)r;
@@ -457,7 +934,12 @@ static int core_open(struct es_trace *t, struct es_core *c, const char *path)
 		es_set_error(t, "%s: is a directory", path);
 		return -1;
 	}
-	regular = S_ISREG(st.st_mode) && strcmp(path, "/proc/kcore");
+	if (!S_ISREG(st.st_mode)) {
+		es_set_error(t, "%s: not a regular file: a core is read at its segments' offsets (save it to a file first)",
+			     path);
+		return -1;
+	}
+	regular = strcmp(path, "/proc/kcore");
 	if (regular && !st.st_size) {
 		es_set_error(t, "%s: empty file", path);
 		return -1;
@@ -487,6 +969,11 @@ static int core_open(struct es_trace *t, struct es_core *c, const char *path)
 	if (eh.e_type != ET_CORE) {
 		es_set_error(t, "%s: not an ELF core file (e_type %u; a vmlinux goes to --vmlinux)",
 			     path, eh.e_type);
+		goto fail;
+	}
+	if (!eh.e_phnum || !eh.e_phoff) {
+		es_set_error(t, "%s: ELF core with no program headers (no memory in it)",
+			     path);
 		goto fail;
 	}
 	if (elf_getphdrnum(elf, &phnum)) {
@@ -549,6 +1036,10 @@ static int core_open(struct es_trace *t, struct es_core *c, const char *path)
 			     path);
 		goto fail;
 	}
+	if (build_index(c, &c->phys, false) || build_index(c, &c->virt, true)) {
+		es_set_error(t, "%s: out of memory", path);
+		goto fail;
+	}
 	elf_end(elf);
 	return 0;
 fail:
@@ -563,6 +1054,8 @@ void es_core_close(struct es_core *c)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	free_index(&c->phys);
+	free_index(&c->virt);
 	free(c->segs);
 	free(c->path);
 	free(c);
@@ -574,14 +1067,70 @@ static uint64_t kimg_pa(struct es_trace *t, uint64_t va)
 	return va - ES_START_KERNEL_MAP + t->phys_base;
 }
 
-int es_read_kimg(struct es_trace *t, uint64_t va, void *dst, uint64_t len)
-{
-	bool virt = t->source == ES_SRC_KCORE;
+#define ES_KIMG_SPAN	(1ULL << 30)	/* KERNEL_IMAGE_SIZE with KASLR */
+#define PTE_PRESENT	0x1ULL
+#define PTE_PSE		0x80ULL
+#define PTE_ADDR	0x000ffffffffff000ULL
 
-	if (!t->core)
+/* Kernel virtual to guest physical through init_top_pgt. */
+static int core_vtop(const struct es_core *c, uint64_t va, uint64_t *pa)
+{
+	static const int shifts[] = { 48, 39, 30, 21, 12 };
+	const int *sh = c->l5 ? shifts : shifts + 1;
+	int levels = c->l5 ? 5 : 4, i;
+	uint64_t table = c->pgd_pa, e, addr, mask;
+
+	if (!c->pgd_pa)
 		return -1;
-	return es_core_read(t->core, virt ? va : kimg_pa(t, va), virt, dst,
-			    len) == len ? 0 : -1;
+	for (i = 0; i < levels; i++) {
+		if (es_core_read((struct es_core *)c,
+				 table + ((va >> sh[i]) & 511) * 8, false, &e,
+				 sizeof(e)) != sizeof(e) ||
+		    !(e & PTE_PRESENT))
+			return -1;
+		addr = e & PTE_ADDR;
+		if (sh[i] == 12 ||
+		    ((sh[i] == 30 || sh[i] == 21) && (e & PTE_PSE))) {
+			mask = (1ULL << sh[i]) - 1;
+			*pa = (addr & ~mask) | (va & mask);
+			return 0;
+		}
+		table = addr;
+	}
+	return -1;
+}
+
+/* es_read_fn of a QEMU core: the kernel image by phys_base, the rest by
+ * the page tables. */
+static int qemu_read(void *ctx, uint64_t va, void *buf, size_t len)
+{
+	struct es_core *c = ctx;
+	uint64_t done = 0, pa, n;
+
+	if (va >= ES_START_KERNEL_MAP && va - ES_START_KERNEL_MAP < ES_KIMG_SPAN)
+		return es_core_read(c, va - ES_START_KERNEL_MAP + c->phys_base,
+				    false, buf, len) == len ? 0 : -EFAULT;
+	while (done < len) {
+		n = ES_PAGE_SIZE - ((va + done) & (ES_PAGE_SIZE - 1));
+		if (n > len - done)
+			n = len - done;
+		if (core_vtop(c, va + done, &pa) ||
+		    es_core_read(c, pa, false, (char *)buf + done, n) != n)
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+/* es_read_fn of /proc/kcore and of QEMU cores read by physical address. */
+static int kcore_read(void *ctx, uint64_t va, void *buf, size_t len)
+{
+	return es_core_read(ctx, va, true, buf, len) == len ? 0 : -EFAULT;
+}
+
+static int phys_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	return es_core_read(ctx, pa, false, buf, len) == len ? 0 : -EFAULT;
 }
 
 /*
@@ -648,24 +1197,22 @@ static void hex(char *dst, const unsigned char *b, size_t n)
 }
 
 /* A vmlinux from another build has another build-id: refuse it. */
-static int check_build_id(struct es_trace *t, struct es_core *c, bool virt)
+static int check_build_id(struct es_trace *t, const char *what,
+			  const char *where)
 {
 	unsigned char got[sizeof(t->build_id)];
 	char want_s[2 * sizeof(t->build_id) + 1], got_s[sizeof(want_s)];
-	uint64_t addr;
 
 	if (!t->build_id_len || !t->build_id_addr)
 		return 0;
-	addr = virt ? t->build_id_addr : kimg_pa(t, t->build_id_addr);
-	if (es_core_read(c, addr, virt, got, t->build_id_len) !=
-	    t->build_id_len)
+	if (es_read_mem(t, t->build_id_addr, got, t->build_id_len))
 		return 0;	/* not in the dump: nothing to compare */
 	if (!memcmp(got, t->build_id, t->build_id_len))
 		return 0;
 	hex(want_s, t->build_id, t->build_id_len);
 	hex(got_s, got, t->build_id_len);
-	es_set_error(t, "%s: build-id %s does not match the dump %s (%s): a vmlinux from another build",
-		     t->vmlinux, want_s, c->path, got_s);
+	es_set_error(t, "%s: build-id %s does not match %s %s (%s): a vmlinux from another build",
+		     t->vmlinux, want_s, what, where, got_s);
 	return -1;
 }
 
@@ -702,54 +1249,44 @@ static int kallsyms_lookup(uint64_t *addr)
 static int scan_for_header(struct es_trace *t, struct es_core *c,
 			   uint64_t *found)
 {
-	uint64_t cand[2] = { 0, 0 }, best = UINT64_MAX, csize = 0;
+	uint64_t cand[2] = { 0, 0 }, best = UINT64_MAX;
 	unsigned int ncand = 0, nbusy = 0;
 	unsigned char *chunk;
 	size_t i;
 
-	for (i = 0; i < c->nr; i++)
-		if (c->segs[i].filesz > csize)
-			csize = c->segs[i].filesz;
-	if (csize > ES_SCAN_CHUNK)
-		csize = ES_SCAN_CHUNK;
-	chunk = malloc(csize ? csize : 1);
+	chunk = malloc(ES_SCAN_CHUNK);
 	if (!chunk) {
 		es_set_error(t, "%s: out of memory", c->path);
 		return -1;
 	}
-	for (i = 0; i < c->nr; i++) {
-		const struct es_seg *s = &c->segs[i];
-		uint64_t off;
+	/*
+	 * Over the union of the segments, in address order: every address
+	 * is looked at once however the segments overlap, and each read
+	 * finds its segment by a binary search.
+	 */
+	for (i = 0; i < c->phys.nspans; i++) {
+		const struct es_span *sp = &c->phys.spans[i];
+		uint64_t pa0 = (sp->start + 7) & ~7ULL;
 
-		if (s->paddr == ES_NO_PADDR)
-			continue;
+		for (; pa0 >= sp->start && pa0 + 8 <= sp->end &&
+		       pa0 + 8 > pa0;) {
+			uint64_t n = sp->end - pa0, j, got;
 
-		for (off = 0; off < s->filesz; off += csize) {
-			uint64_t n = s->filesz - off, j, pa0;
-			ssize_t r;
-
-			if (n > csize)
-				n = csize;
-			r = pread(c->fd, chunk, (size_t)n,
-				  (off_t)(s->offset + off));
-			if (r <= 0)
+			if (n > ES_SCAN_CHUNK)
+				n = ES_SCAN_CHUNK;
+			got = es_core_read(c, pa0, false, chunk, n);
+			if (got < 8)
 				break;
-			pa0 = s->paddr + off;
-			for (j = (8 - (pa0 & 7)) & 7; j + 8 <= (uint64_t)r;
-			     j += 8) {
+			for (j = 0; j + 8 <= got; j += 8) {
 				struct est_header h;
-				uint64_t pa = pa0 + j, avail;
-				uint64_t m;
+				uint64_t pa = pa0 + j, m;
 
 				memcpy(&m, chunk + j, sizeof(m));
 				if (m != EST_MAGIC)
 					continue;
 				if (es_core_read(c, pa, false, &h, sizeof(h)) !=
-				    sizeof(h))
-					continue;
-				avail = es_core_read(c, pa, false, NULL,
-						  UINT64_MAX - pa);
-				if (est_check_header(&h, avail) != EST_HDR_OK)
+				    sizeof(h) ||
+				    est_check_header(&h, sp->end - pa) != EST_HDR_OK)
 					continue;
 				if (ncand < 2)
 					cand[ncand] = pa;
@@ -759,6 +1296,9 @@ static int scan_for_header(struct es_trace *t, struct es_core *c,
 					best = pa;
 				}
 			}
+			if (got < n)
+				break;
+			pa0 += got & ~7ULL;
 		}
 	}
 	free(chunk);
@@ -774,20 +1314,21 @@ static int scan_for_header(struct es_trace *t, struct es_core *c,
 		es_set_error(t, "%s: no early_slab_trace header found in the dump (give --vmlinux; dumped before the kernel ran?)",
 			     c->path);
 	else
-		es_set_error(t, "%s: %u early_slab_trace headers found (phys 0x%llx, 0x%llx, ...): give --vmlinux",
+		es_set_error(t, "%s: %u early_slab_trace headers found (phys 0x%llx, 0x%llx%s): give --vmlinux",
 			     c->path, ncand, (unsigned long long)cand[0],
-			     (unsigned long long)cand[1]);
+			     (unsigned long long)cand[1],
+			     ncand > 2 ? ", ..." : "");
 	return -1;
 }
 
-/* Copy the buffer at @addr out of the core and validate it. */
+/* Read the buffer at @addr out of the core and validate it. */
 static int core_take_buffer(struct es_trace *t, struct es_core *c,
 			    uint64_t addr, bool virt)
 {
-	struct est_header h;
-	uint64_t avail, need, got;
+	uint64_t avail;
 	char where[256];
 	char *name;
+	int ret;
 
 	avail = es_core_read(c, addr, virt, NULL, UINT64_MAX - addr);
 	if (!avail) {
@@ -796,41 +1337,49 @@ static int core_take_buffer(struct es_trace *t, struct es_core *c,
 			     (unsigned long long)addr);
 		return -1;
 	}
-	memset(&h, 0, sizeof(h));
-	got = es_core_read(c, addr, virt, &h, sizeof(h));
-	need = sizeof(h);
-	if (got == sizeof(h) && est_check_header(&h, UINT64_MAX) == EST_HDR_OK)
-		need = (uint64_t)h.header_size +
-		       (uint64_t)h.capacity * h.record_size;
-	if (need > avail)
-		need = avail;
-	t->copy = malloc(need ? need : 1);
-	if (!t->copy) {
-		es_set_error(t, "%s: out of memory", c->path);
-		return -1;
-	}
-	got = es_core_read(c, addr, virt, t->copy, need);
-	t->buffer_addr = addr;
 	snprintf(where, sizeof(where), "%s (early_slab_trace at %s 0x%llx)",
 		 c->path, virt ? "virt" : "phys", (unsigned long long)addr);
 	name = t->name;
 	t->name = where;
-	if (es_attach_buffer(t, t->copy, got)) {
-		t->name = name;
+	ret = load_via(t, virt ? kcore_read : phys_read, c, addr, avail);
+	t->name = name;
+	if (ret) {
 		if (t->hdr.magic != EST_MAGIC && t->vmlinux &&
 		    strlen(t->err) + 80 < sizeof(t->err))
 			strcat(t->err, "; a vmlinux from another build, or dumped before the kernel ran?");
 		return -1;
 	}
-	t->name = name;
-	if (t->vmlinux && t->sym_trace_size && t->buf_len > t->sym_trace_size) {
+	if (t->vmlinux && t->sym_trace_size &&
+	    (uint64_t)t->hdr.header_size +
+	    (uint64_t)t->hdr.capacity * t->hdr.record_size > t->sym_trace_size) {
 		es_set_error(t, "%s: the header announces %llu bytes but early_slab_trace is %llu bytes in %s: a vmlinux from another build?",
-			     c->path, (unsigned long long)t->buf_len,
+			     c->path,
+			     (unsigned long long)((uint64_t)t->hdr.header_size +
+						  (uint64_t)t->hdr.capacity *
+						  t->hdr.record_size),
 			     (unsigned long long)t->sym_trace_size, t->vmlinux);
-		t->buf = NULL;
+		t->loaded = false;
 		return -1;
 	}
 	return 0;
+}
+
+/* How the kernel's virtual memory is reached in this dump. */
+static void core_setup_virt(struct es_trace *t, struct es_core *c, bool virt)
+{
+	uint32_t l5 = 0;
+
+	t->rd_ctx = c;
+	if (virt) {
+		t->rd = kcore_read;
+		return;
+	}
+	t->rd = qemu_read;
+	c->phys_base = t->phys_base;
+	if (t->sym_init_top_pgt)
+		c->pgd_pa = kimg_pa(t, t->sym_init_top_pgt);
+	if (t->sym_l5 && !es_read_mem(t, t->sym_l5, &l5, sizeof(l5)))
+		c->l5 = l5 != 0;
 }
 
 int es_load_core(struct es_trace *t, const char *path)
@@ -865,7 +1414,8 @@ int es_load_core(struct es_trace *t, const char *path)
 			find_phys_base(t, c);
 			addr = kimg_pa(t, t->sym_trace);
 		}
-		if (check_build_id(t, c, virt))
+		core_setup_virt(t, c, virt);
+		if (check_build_id(t, "the dump", c->path))
 			goto out;
 	} else if (c->kvirt) {
 		/* the running kernel's own symbols fit only its own kcore */
@@ -883,19 +1433,23 @@ int es_load_core(struct es_trace *t, const char *path)
 			goto out;
 		}
 		virt = true;
+		core_setup_virt(t, c, virt);
 	} else {
 		if (scan_for_header(t, c, &addr))
 			goto out;
+		core_setup_virt(t, c, virt);
 	}
 	t->source = virt ? ES_SRC_KCORE : ES_SRC_CORE;
 	ret = core_take_buffer(t, c, addr, virt);
 out:
 	if (ret) {
+		char err[sizeof(t->err)];
+
+		memcpy(err, t->err, sizeof(err));
 		es_core_close(c);
-		free(t->copy);
-		t->copy = NULL;
-		t->buf = NULL;
-		t->source = ES_SRC_NONE;
+		drop_source(t);
+		set_name(t, path);
+		memcpy(t->err, err, sizeof(err));
 	} else {
 		t->core = c;	/* kept for reading struct pages */
 	}

@@ -56,7 +56,10 @@ struct page {
 	unsigned long memcg_data;
 };
 
-struct kmem_cache;
+struct kmem_cache {
+	unsigned int size;
+	const char *name;
+};
 
 struct slab {
 	unsigned long __page_flags;
@@ -80,6 +83,7 @@ enum pageflags {
 
 struct page fake_page_layout;
 struct slab fake_slab_layout;
+struct kmem_cache fake_cache_layout;
 enum pageflags fake_pageflags = PG_slab;
 
 #ifdef FAKE_OTHER_BUILD

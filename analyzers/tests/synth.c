@@ -220,7 +220,7 @@ int write_core(const char *path, const struct core_seg *segs, int nsegs)
 	Elf64_Phdr ph;
 	Elf64_Nhdr nh;
 	FILE *f = fopen(path, "wb");
-	uint64_t off;
+	uint64_t off, data;
 	int i;
 
 	if (!f)
@@ -246,7 +246,9 @@ int write_core(const char *path, const struct core_seg *segs, int nsegs)
 	ph.p_offset = off;
 	ph.p_filesz = sizeof(nh) + 8;
 	fwrite(&ph, sizeof(ph), 1, f);
-	off = 4096;
+	/* data after the headers and the note, page-aligned */
+	data = (off + sizeof(nh) + 8 + 4095) & ~4095ULL;
+	off = data;
 	for (i = 0; i < nsegs; i++) {
 		memset(&ph, 0, sizeof(ph));
 		ph.p_type = PT_LOAD;
@@ -264,7 +266,7 @@ int write_core(const char *path, const struct core_seg *segs, int nsegs)
 	nh.n_type = 0;
 	fwrite(&nh, sizeof(nh), 1, f);
 	fwrite(note_name, 1, 8, f);
-	off = 4096;
+	off = data;
 	for (i = 0; i < nsegs; i++) {
 		fseek(f, (long)off, SEEK_SET);
 		fwrite(segs[i].data, 1, segs[i].len, f);

@@ -508,6 +508,7 @@ static void test_many_events(void **state)
 	struct collected c;
 	struct es_trace *t;
 	struct runs rs = { .n = 0 };
+	uint64_t cur, few, many;
 	int i;
 
 	(void)state;
@@ -520,11 +521,33 @@ static void test_many_events(void **state)
 	GET(s, 0x100, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
 	assert_int_equal(check(s, &c), 0);
 	t = load(s);
+	es_engine_memory(NULL, NULL);
 	assert_int_equal(es_owners(t, run_cb, &rs), 0);
 	assert_int_equal(rs.n, 1);
 	assert_int_equal(rs.r[0].alloc_seq, 99981);
+	es_engine_memory(&cur, &few);
+	assert_int_equal(cur, 0);
 	es_trace_free(t);
 	synth_free(s);
+
+	/* the same number of events over 8192 frames */
+	s = early(100000);
+	for (i = 0; i < 49990; i++) {
+		GET(s, 0x100 + (uint64_t)(i % 8192), 0, EST_PATH_MEMBLOCK,
+		    CACHE_B, "kmalloc-64");
+		PUT(s, 0x100 + (uint64_t)(i % 8192), 0, EST_PATH_MEMBLOCK,
+		    CACHE_B, "kmalloc-64");
+	}
+	t = load(s);
+	rs.n = 0;
+	assert_int_equal(es_owners(t, run_cb, &rs), 0);
+	es_engine_memory(&cur, &many);
+	es_trace_free(t);
+	synth_free(s);
+	/* 8 frames: the map's first size; 8192: a thousand times more */
+	assert_true(few < 32 * 1024);
+	assert_true(many > 64 * few);
+	assert_true(many < 8192 * 256);
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -746,9 +769,148 @@ static void test_export(void **state)
 	synth_free(s);
 }
 
+
+/* ---- hostile records and headers ------------------------------------------ */
+
+static int count_run(const struct es_run *run, void *arg)
+{
+	(void)run;
+	++*(int *)arg;
+	return 0;
+}
+
+/* Orders the buddy allocator does not have are bad records, not frames. */
+static void test_order_too_big(void **state)
+{
+	struct synth *s = synth_new(64);
+	struct collected c;
+	struct es_status st;
+	struct es_trace *t;
+	int i, runs = 0;
+
+	(void)state;
+	synth_phase(s, EST_PHASE_EARLY);
+	for (i = 0; i < 40; i++)
+		synth_get(s, 0x100000 + (uint64_t)i * 4096, ES_MAX_ORDER,
+			  EST_PATH_MEMBLOCK, CACHE_A, "kmem_cache", CALLER_1);
+	synth_get(s, 0x1000, ES_MAX_ORDER - 1, EST_PATH_MEMBLOCK, CACHE_A,
+		  "kmem_cache", CALLER_1);
+	assert_int_equal(check(s, &c), 40);
+	assert_int_equal(nkind(&c, ES_K_BAD_RECORD), 40);
+	assert_non_null(strstr(c.a[0].detail, "implausible order 11"));
+	t = load(s);
+	assert_int_equal(es_owners(t, count_run, &runs), 0);
+	assert_int_equal(runs, 1);	/* the order-10 slab only */
+	assert_int_equal(es_get_status(t, &st), 0);
+	assert_int_equal(st.bad, 40);
+	assert_int_equal(st.committed, 1 + 1);
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* The last pfn is the "no pfn" value; an order-63 skip is bad for all. */
+static void test_pfn_sentinel(void **state)
+{
+	static char *stats[] = { "stats" }, *dump[] = { "dump" };
+	struct synth *s = synth_new(16);
+	struct est_record ev;
+	struct collected c;
+	struct es_trace *t;
+	char *o, *e;
+
+	(void)state;
+	synth_phase(s, EST_PHASE_EARLY);
+	synth_get(s, ES_NO_PFN, 0, EST_PATH_MEMBLOCK, CACHE_A, "kmem_cache",
+		  CALLER_1);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EST_EV_SKIP;
+	ev.phase = EST_PHASE_FREE_ALL;
+	ev.order = 63;
+	ev.pfn = 0x2000;
+	synth_emit(s, &ev);
+	assert_int_equal(check(s, &c), 2);
+	assert_int_equal(nkind(&c, ES_K_BAD_RECORD), 2);
+	assert_int_equal(c.a[0].pfn, ES_NO_PFN);
+	assert_non_null(strstr(c.a[0].detail, "pfn 0xffffffffffffffff"));
+	assert_non_null(strstr(c.a[1].detail, "order 63"));
+	t = load(s);
+	assert_int_equal(es_command_str(t, 1, stats, ES_OUT_JSON, &o, &e), 0);
+	/* only the phase marker is an event */
+	assert_non_null(strstr(o, "\"total\":1,"));
+	es_free(o);
+	es_free(e);
+	assert_int_equal(es_command_str(t, 1, dump, 0, &o, &e), 0);
+	assert_null(strstr(o, "ffffffffffffffff"));
+	assert_null(strstr(o, "skip"));
+	es_free(o);
+	es_free(e);
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* memblock_free_all() runs once: markers repeated are not checks repeated. */
+static void test_free_all_repeated(void **state)
+{
+	struct synth *s = synth_new(512);
+	struct collected c;
+	int i;
+
+	(void)state;
+	synth_phase(s, EST_PHASE_EARLY);
+	synth_get(s, 0x1000, 0, EST_PATH_MEMBLOCK, CACHE_A, "kmem_cache",
+		  CALLER_1);
+	synth_get(s, 0x1001, 0, EST_PATH_MEMBLOCK, CACHE_A, "kmem_cache",
+		  CALLER_1);
+	for (i = 0; i < 200; i++) {
+		synth_phase(s, EST_PHASE_FREE_ALL);
+		synth_phase(s, EST_PHASE_WINDOW);
+	}
+	assert_int_equal(check(s, &c), 2);
+	assert_int_equal(nkind(&c, ES_K_MISSED_SKIP), 2);
+	synth_free(s);
+}
+
+/* head, capacity and lost must agree. */
+static void test_header_counters(void **state)
+{
+	struct synth *s = synth_new(8);
+	struct collected c;
+
+	(void)state;
+	synth_phase(s, EST_PHASE_EARLY);
+	/* lost more than head - capacity allows */
+	s->hdr->lost.counter = 5;
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(nkind(&c, ES_K_BAD_RECORD), 1);
+	assert_int_equal(c.a[0].seq, ES_NO_SEQ);
+	assert_non_null(strstr(c.a[0].detail, "lost 5, but head 1"));
+	/* head negative */
+	s->hdr->lost.counter = 0;
+	s->hdr->head.counter = -3;
+	assert_int_equal(check(s, &c), 1);
+	assert_non_null(strstr(c.a[c.n - 1].detail, "head -3"));
+	/* head past capacity with lost short: said, as a warning */
+	s->hdr->head.counter = 20;
+	s->hdr->lost.counter = 10;
+	check(s, &c);
+	assert_int_equal(nkind(&c, ES_K_LOST_EVENTS), 1);
+	assert_non_null(strstr(first(&c, ES_K_LOST_EVENTS)->detail,
+			       "lost says 10"));
+	/* and all agreeing is quiet */
+	s->hdr->lost.counter = 12;
+	check(s, &c);
+	assert_int_equal(nkind(&c, ES_K_BAD_RECORD), 0);
+	assert_null(strstr(first(&c, ES_K_LOST_EVENTS)->detail, "lost says"));
+	synth_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order_too_big),
+		cmocka_unit_test(test_pfn_sentinel),
+		cmocka_unit_test(test_free_all_repeated),
+		cmocka_unit_test(test_header_counters),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_window_free),
 		cmocka_unit_test(test_double_free),

@@ -459,10 +459,17 @@ static void test_garbage_record(void **state)
 	memset(ev.name, 0xff, sizeof(ev.name));
 	synth_emit(s, &ev);
 	t = load(s);
+	/* bad records for every reader: not handed out as events */
 	it = es_iter_new(t, NULL);
+	assert_int_equal(es_iter_next(it, &out), 0);
+	es_iter_free(it);
+	it = es_iter_new(t, &(struct es_filter){ .all_slots = 1 });
 	assert_int_equal(es_iter_next(it, &out), 1);
+	assert_int_equal(out.status, ES_SLOT_BAD);
 	assert_string_equal(es_type_name(out.type), "unknown");
 	assert_int_equal(es_iter_next(it, &out), 1);
+	assert_int_equal(out.status, ES_SLOT_BAD);
+	assert_int_equal(out.order, 200);
 	assert_int_equal(strlen(out.name), ES_NAME_LEN - 1);
 	assert_int_equal(out.name[0], '?');
 	es_iter_free(it);

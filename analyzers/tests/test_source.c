@@ -5,13 +5,16 @@
  * (non-ELF, truncated, another build, no symbol, bad magic), symbols, and
  * the same answers from --raw and --core.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <elf.h>
 
 #include <cmocka.h>
 
@@ -392,6 +395,455 @@ static void test_verify_owners(void **state)
 	synth_free(s);
 }
 
+
+/* ---- hostile inputs ------------------------------------------------------- */
+
+/*
+ * Run "@pre earlyslab @args" through sh, returns its
+ * exit code and the number of lines written to stderr, the first in @err.
+ */
+static int cli(const char *pre, const char *args, char *err, size_t n,
+	       int *lines)
+{
+	char cmd[1024], line[512];
+	const char *bin = getenv("EARLYSLAB") ? getenv("EARLYSLAB") :
+						EARLYSLAB_BIN;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s %s %s 2>&1 >/dev/null", pre, bin,
+		 args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	*lines = 0;
+	err[0] = '\0';
+	while (fgets(line, sizeof(line), p))
+		if ((*lines)++ == 0)
+			snprintf(err, n, "%s", line);
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void expect_bad_input(const char *pre, const char *args,
+			     const char *file, const char *what)
+{
+	char err[512];
+	int lines;
+
+	assert_int_equal(cli(pre, args, err, sizeof(err), &lines), 2);
+	if (lines != 1 || !strstr(err, file) || !strstr(err, what))
+		fail_msg("%s %s: %d lines, '%s'", pre, args, lines, err);
+}
+
+/* A pipe: the header, exactly what it announces, then no more. */
+static void test_raw_pipe(void **state)
+{
+	struct synth *s = boot();
+	char pre[512], err[512];
+	int lines;
+
+	(void)state;
+	assert_int_equal(synth_write(s, path("p.raw")), 0);
+	/* a valid trace piped in works */
+	snprintf(pre, sizeof(pre), "cat %s |", path("p.raw"));
+	assert_int_equal(cli(pre, "--raw - check", err, sizeof(err), &lines),
+			 0);
+	assert_int_equal(lines, 0);
+	assert_int_equal(cli(pre, "--raw /dev/stdin status", err, sizeof(err),
+			     &lines), 0);
+	/* followed by endless bytes: read up to the end announced */
+	snprintf(pre, sizeof(pre), "cat %s /dev/zero |", path("p.raw"));
+	assert_int_equal(cli(pre, "--raw - check", err, sizeof(err), &lines),
+			 0);
+	/* endless zeroes: one line, at once */
+	expect_bad_input("", "--raw /dev/zero status", "/dev/zero",
+			 "bad magic");
+	expect_bad_input("cat /dev/zero |", "--raw - status", "(stdin)",
+			 "bad magic");
+	/* a header announcing a terabyte, then endless zeroes: refused */
+	s->hdr->record_size = 0xffff;
+	s->hdr->capacity = 0x1000000;
+	assert_int_equal(write_file(path("big.raw"), s->hdr, 64), 0);
+	s->hdr->record_size = sizeof(struct est_record);
+	s->hdr->capacity = 32;
+	snprintf(pre, sizeof(pre), "cat %s /dev/zero |", path("big.raw"));
+	expect_bad_input(pre, "--raw - status", "(stdin)", "save it to a file");
+	/* cut short in a pipe */
+	snprintf(pre, sizeof(pre), "head -c 1000 %s |", path("p.raw"));
+	expect_bad_input(pre, "--raw - dump", "(stdin)", "truncated");
+	synth_free(s);
+}
+
+/* A raw file cut short after it was opened: an error, not SIGBUS. */
+static void test_raw_truncated_while_read(void **state)
+{
+	struct synth *s = boot();
+	struct es_trace *t = es_trace_new();
+	struct es_status st;
+
+	(void)state;
+	assert_int_equal(synth_write(s, path("t.raw")), 0);
+	assert_int_equal(es_load_raw(t, path("t.raw")), 0);
+	assert_int_equal(truncate(path("t.raw"), 64 + 3 * 80), 0);
+	assert_int_equal(es_get_status(t, &st), -1);
+	assert_non_null(strstr(es_error(t), "t.raw: cut short"));
+	assert_int_equal(es_check(t, NULL, NULL), -1);
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* Cores: what each broken one is called. */
+static void test_core_messages(void **state)
+{
+	unsigned char eh[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	struct synth *s = boot();
+	struct core_seg segs[3];
+	char args[512], pre[512];
+	struct es_trace *t;
+
+	(void)state;
+	/* a piped core */
+	assert_int_equal(make_core(path("m.core"), VMLINUX, s, 0, 0), 0);
+	snprintf(pre, sizeof(pre), "cat %s |", path("m.core"));
+	expect_bad_input(pre, "--core /dev/stdin status", "/dev/stdin",
+			 "not a regular file");
+	/* 64 bytes, no program headers */
+	eh[16] = ET_CORE;
+	eh[18] = EM_X86_64;
+	assert_int_equal(write_file(path("h.core"), eh, sizeof(eh)), 0);
+	snprintf(args, sizeof(args), "--core %s status", path("h.core"));
+	expect_bad_input("", args, "h.core", "no program headers");
+	/* the same memory twice is one header, not two */
+	segs[0].paddr = segs[0].vaddr = 0x100000;
+	segs[0].data = s->mem;
+	segs[0].len = s->len;
+	segs[1] = segs[0];
+	assert_int_equal(write_core(path("d.core"), segs, 2), 0);
+	t = open_core(path("d.core"), NULL, 0);
+	es_trace_free(t);
+	/* a directory given as vmlinux is a directory */
+	snprintf(args, sizeof(args), "--vmlinux %s --core %s status", dir,
+		 path("d.core"));
+	expect_bad_input("", args, dir, "is a directory");
+	synth_free(s);
+}
+
+/* Without --vmlinux, many small segments holding the magic are searched
+ * once each. */
+static void test_core_many_segments(void **state)
+{
+	enum { NSEG = 4000 };
+	struct synth *s = boot();
+	struct core_seg *segs = calloc(NSEG + 1, sizeof(*segs));
+	uint64_t magic[2] = { EST_MAGIC, 0 };
+	struct es_status st;
+	struct es_trace *t;
+	int i;
+
+	(void)state;
+	for (i = 0; i < NSEG; i++) {
+		segs[i].paddr = segs[i].vaddr = 0x1000000 + (uint64_t)i * 4096;
+		segs[i].data = magic;
+		segs[i].len = sizeof(magic);
+	}
+	segs[NSEG].paddr = segs[NSEG].vaddr = 0x100000;
+	segs[NSEG].data = s->mem;
+	segs[NSEG].len = s->len;
+	assert_int_equal(write_core(path("many.core"), segs, NSEG + 1), 0);
+	t = open_core(path("many.core"), NULL, 0);
+	assert_int_equal(es_get_status(t, &st), 0);
+	assert_int_equal(st.buffer_addr, 0x100000);
+	es_trace_free(t);
+	free(segs);
+	synth_free(s);
+}
+
+/* ---- one memory reader ---------------------------------------------------- */
+
+/* Kernel virtual memory made of a few regions; every read is counted. */
+struct fake_mem {
+	struct {
+		uint64_t va;
+		unsigned char *buf;
+		size_t len;
+	} r[8];
+	int nr;
+	unsigned int calls;
+	uint64_t bytes;
+};
+
+static int fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct fake_mem *m = ctx;
+	int i;
+
+	m->calls++;
+	m->bytes += len;
+	for (i = 0; i < m->nr; i++)
+		if (addr >= m->r[i].va && addr - m->r[i].va <= m->r[i].len &&
+		    len <= m->r[i].len - (addr - m->r[i].va)) {
+			memcpy(buf, m->r[i].buf + (addr - m->r[i].va), len);
+			return 0;
+		}
+	return -EFAULT;
+}
+
+static void fake_map(struct fake_mem *m, uint64_t va, void *buf, size_t len)
+{
+	m->r[m->nr].va = va;
+	m->r[m->nr].buf = buf;
+	m->r[m->nr].len = len;
+	m->nr++;
+}
+
+static struct es_trace *open_reader(struct fake_mem *m)
+{
+	struct es_trace *t = es_trace_new();
+
+	assert_int_equal(es_set_vmlinux(t, VMLINUX), 0);
+	if (es_load_reader(t, fake_read, m, "guest"))
+		fail_msg("%s", es_error(t));
+	return t;
+}
+
+/* Header, then the committed slots; a refresh reads only new ones. */
+static void test_reader_reads_little(void **state)
+{
+	struct synth *s = synth_new(32);
+	struct fake_mem m = { 0 };
+	struct es_status st;
+	struct es_trace *t;
+	unsigned int n;
+
+	(void)state;
+	n = synth_clean_boot(s);
+	fake_map(&m, fi.trace, s->mem, s->len);
+
+	t = es_trace_new();
+	assert_int_equal(es_load_reader(t, fake_read, &m, "guest"), -1);
+	assert_non_null(strstr(es_error(t), "needs a vmlinux"));
+	es_trace_free(t);
+	assert_int_equal(m.calls, 0);
+
+	/* the header, the records, and the build-id (not in this memory) */
+	t = open_reader(&m);
+	assert_int_equal(m.calls, 3);
+	assert_int_equal(m.bytes, sizeof(struct est_header) +
+				  n * sizeof(struct est_record) +
+				  fi.build_id_len);
+	assert_int_equal(es_get_status(t, &st), 0);
+	assert_int_equal(st.source, ES_SRC_READER);
+	assert_int_equal(st.committed, n);
+	assert_int_equal(st.buffer_addr, fi.trace);
+
+	/* nothing new: the header only */
+	m.calls = 0;
+	m.bytes = 0;
+	assert_int_equal(es_refresh(t), 0);
+	assert_int_equal(m.bytes, sizeof(struct est_header));
+
+	/* two new records, and one reserved but not written yet */
+	synth_slab_state(s, 4);
+	synth_phase(s, EST_PHASE_FULL);
+	synth_pending(s);
+	m.bytes = 0;
+	assert_int_equal(es_refresh(t), 3);
+	assert_int_equal(m.bytes, sizeof(struct est_header) +
+				  3 * sizeof(struct est_record));
+	assert_int_equal(es_get_status(t, &st), 0);
+	assert_int_equal(st.committed, n + 2);
+	assert_int_equal(st.pending, 1);
+
+	/* the pending slot is written since: it is read again, alone */
+	s->ring[n + 2].state = EST_STATE_COMMITTED;
+	s->ring[n + 2].seq = n + 2;
+	s->ring[n + 2].type = EST_EV_MARK;
+	s->ring[n + 2].phase = EST_PHASE_FULL;
+	s->ring[n + 2].arg = EST_MARK_PERCPU;
+	m.bytes = 0;
+	assert_int_equal(es_refresh(t), 0);
+	assert_int_equal(m.bytes, sizeof(struct est_header) +
+				  sizeof(struct est_record));
+	assert_int_equal(es_get_status(t, &st), 0);
+	assert_int_equal(st.committed, n + 3);
+	assert_int_equal(st.pending, 0);
+
+	/* the guest started over: everything is read again */
+	s->hdr->head.counter = 2;
+	m.bytes = 0;
+	assert_int_equal(es_refresh(t), 2);
+	assert_int_equal(m.bytes, sizeof(struct est_header) +
+				  2 * sizeof(struct est_record));
+
+	/* no trace where the vmlinux says: said so */
+	{
+		struct fake_mem none = { 0 };
+		struct es_trace *t2 = es_trace_new();
+
+		assert_int_equal(es_set_vmlinux(t2, VMLINUX), 0);
+		assert_int_equal(es_load_reader(t2, fake_read, &none, "guest"),
+				 -1);
+		assert_non_null(strstr(es_error(t2),
+				       "guest: cannot read the trace header"));
+		es_trace_free(t2);
+	}
+
+	/* memory of another build: refused */
+	{
+		unsigned char other[64];
+		struct fake_mem m2 = m;
+		struct es_trace *t2 = es_trace_new();
+
+		memcpy(other, fi.build_id, fi.build_id_len);
+		other[0] ^= 0xff;
+		fake_map(&m2, fi.build_id_addr, other, fi.build_id_len);
+		assert_int_equal(es_set_vmlinux(t2, VMLINUX), 0);
+		assert_int_equal(es_load_reader(t2, fake_read, &m2, "guest"),
+				 -1);
+		assert_non_null(strstr(es_error(t2),
+				       "does not match the memory of guest"));
+		es_trace_free(t2);
+	}
+
+	/* unreadable memory: an error naming the source, trace kept */
+	m.nr = 0;
+	assert_int_equal(es_refresh(t), -1);
+	assert_non_null(strstr(es_error(t), "guest: cannot read the trace header"));
+	es_trace_free(t);
+
+	/* a copy handed over cannot be refreshed */
+	t = es_trace_new();
+	assert_int_equal(es_load_memory(t, s->mem, s->len, "copy"), 0);
+	assert_int_equal(es_refresh(t), -1);
+	assert_non_null(strstr(es_error(t), "copy:"));
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* Offsets in the stand-in's struct page (64 bytes) and struct slab. */
+#define PG_FLAGS	0
+#define PG_COMPOUND	8
+#define PG_ORDER	17	/* compound_order, in the first tail */
+#define PG_CACHE	24	/* struct slab's slab_cache */
+#define PG_REF		52
+#define PG_HEAD_BIT	(1ULL << 16)
+#define VMEMMAP_VA	0xffffea0000000000ULL
+#define NAMES_VA	0xffff888000200000ULL
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* One definition of agreement: every problem is seen, through a reader. */
+static void test_reader_verify(void **state)
+{
+	struct synth *s = synth_new(32);
+	unsigned char *pages = calloc(16, 64), caches[0x600] = { 0 };
+	char names[64] = "kmalloc-64\0kmalloc-128\0kmem_cache";
+	uint64_t vb = VMEMMAP_VA;
+	struct fake_mem m = { 0 };
+	struct es_page_check pc;
+	struct es_run run;
+	struct es_trace *t;
+	int i;
+
+	(void)state;
+	synth_clean_boot(s);
+	fake_map(&m, fi.trace, s->mem, s->len);
+	fake_map(&m, fi.vmemmap_base, &vb, sizeof(vb));
+	/* pfns 0..15: an order-2 slab at 4, of CACHE_B ("kmalloc-64") */
+	fake_map(&m, VMEMMAP_VA, pages, 16 * 64);
+	fake_map(&m, CACHE_A, caches, sizeof(caches));
+	put64(caches + (CACHE_B - CACHE_A) + 8, NAMES_VA);
+	put64(caches + (CACHE_C - CACHE_A) + 8, NAMES_VA + 11);
+	put64(caches + 8, NAMES_VA + 23);
+	m.r[m.nr].va = NAMES_VA;
+	m.r[m.nr].buf = (unsigned char *)names;
+	m.r[m.nr].len = sizeof(names);
+	m.nr++;
+	assert_int_equal(m.nr, 5);
+
+	put64(pages + 4 * 64 + PG_FLAGS, FAKE_PG_SLAB | PG_HEAD_BIT);
+	put64(pages + 4 * 64 + PG_CACHE, CACHE_B);
+	pages[4 * 64 + PG_REF] = 1;
+	pages[5 * 64 + PG_ORDER] = 2;
+	for (i = 5; i < 8; i++)
+		put64(pages + i * 64 + PG_COMPOUND, (VMEMMAP_VA + 4 * 64) | 1);
+
+	t = open_reader(&m);
+	memset(&run, 0, sizeof(run));
+	run.pfn = 4;
+	run.order = 2;
+	run.cache = CACHE_B;
+	strcpy(run.name, "kmalloc-64");
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+	assert_int_equal(pc.problems, 0);
+	assert_string_equal(pc.live_name, "kmalloc-64");
+	assert_int_equal(pc.compound_order, 2);
+
+	/* the trace's name is a truncated copy: a prefix agrees */
+	strcpy(run.name, "kmalloc-6");
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+
+	/* another cache */
+	run.cache = CACHE_C;
+	strcpy(run.name, "kmalloc-128");
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_CACHE);
+	assert_non_null(strstr(pc.detail, "kmalloc-64"));
+
+	/* the same cache under another name */
+	run.cache = CACHE_B;
+	strcpy(run.name, "dentry");
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_NAME);
+	strcpy(run.name, "kmalloc-64");
+
+	/* the order differs: compound_order and the tails disagree */
+	run.order = 3;
+	run.pfn = 4;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_ORDER | ES_PC_TAIL_LINK);
+	assert_int_equal(pc.bad_tail_pfn, 8);
+	run.order = 2;
+
+	/* a broken tail, refcount 0, PG_head clear */
+	put64(pages + 6 * 64 + PG_COMPOUND, 0);
+	pages[4 * 64 + PG_REF] = 0;
+	put64(pages + 4 * 64 + PG_FLAGS, FAKE_PG_SLAB);
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems,
+			 ES_PC_TAIL_LINK | ES_PC_REFCOUNT | ES_PC_NO_HEAD);
+	assert_int_equal(pc.bad_tail_pfn, 6);
+
+	/* a tail page where the trace says a slab starts, PG_slab clear */
+	run.pfn = 5;
+	run.order = 0;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems,
+			 ES_PC_TAIL | ES_PC_NOT_SLAB | ES_PC_REFCOUNT);
+
+	/* struct pages not readable: said so, not an error */
+	run.pfn = 0x100000;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_UNREADABLE);
+	assert_non_null(strstr(pc.detail, "not in the dump"));
+	assert_int_equal(es_has_memory(t), 1);
+	es_trace_free(t);
+
+	/* no reader, no struct pages */
+	t = es_trace_new();
+	assert_int_equal(es_load_memory(t, s->mem, s->len, "copy"), 0);
+	assert_int_equal(es_has_memory(t), 0);
+	assert_int_equal(es_verify_run(t, &run, &pc), -1);
+	assert_non_null(strstr(es_error(t), "struct pages need"));
+	es_trace_free(t);
+	free(pages);
+	synth_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +856,12 @@ int main(void)
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_raw_equals_core),
 		cmocka_unit_test(test_verify_owners),
+		cmocka_unit_test(test_reader_reads_little),
+		cmocka_unit_test(test_raw_pipe),
+		cmocka_unit_test(test_raw_truncated_while_read),
+		cmocka_unit_test(test_core_messages),
+		cmocka_unit_test(test_core_many_segments),
+		cmocka_unit_test(test_reader_verify),
 	};
 
 	return cmocka_run_group_tests_name("libearlyslab sources", tests,

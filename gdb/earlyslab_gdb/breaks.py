@@ -3,11 +3,12 @@
 
 Internal breakpoints sit on the return instruction(s) of est_emit(), the
 kernel's only writer of trace records: when one is hit, the record is
-committed. Its stop() method reads the 64-byte header and the records
-that are new since the last hit (usually one: 80 bytes) into a mirror of
-the buffer, and lets libearlyslab decide on a copy holding only the new
-records (earlier slots zeroed, i.e. EST_STATE_EMPTY, which the reader
-skips). Two small reads and a few microseconds of C per event.
+committed. Its stop() method has libearlyslab read the header and the
+records that are new since the last hit (usually one) through a reader
+that gives the earlier slots as zeros (empty slots, which the library
+skips), so that the library decides on the new records alone; `anomaly`
+also keeps the whole trace up to date with es_refresh(). Two small reads
+and a few microseconds of C per event.
 """
 
 import json
@@ -17,7 +18,7 @@ import gdb  # pylint: disable=import-error
 
 from . import libes
 from . import target
-from .engine import engine, new_tag
+from .engine import engine
 
 WRITER = "est_emit"
 _INSN = re.compile(r"^\s*(?:=>)?\s*(0x[0-9a-fA-F]+)\s+<[^>]*>:\s*(.*)$")
@@ -64,63 +65,114 @@ class _ReturnBreakpoint(gdb.Breakpoint):
 
 
 class Tracker:
-    """Follows the records written after it was created."""
+    """Follows the records written after it was created.
 
-    def __init__(self, mode, count=None, flags=0):
+    Two handles of its own (the data commands' one stays as loaded):
+    - view: loaded at each hit through a reader that reads the header and
+      the slots not yet settled from the guest, and gives zeros (empty
+      slots, which the library skips) for the others: it holds the new
+      events only, for `window` and `watch` to print;
+    - full (anomaly only): the whole trace, kept up to date with
+      es_refresh(), which reads the header and the new slots."""
+
+    def __init__(self, mode, count=None, flags=None):
         self.mode = mode
         self.count = count
         self.flags = flags
-        snap = target.snapshot(fresh=True)
-        self.addr = snap.addr
-        self.vmlinux = snap.vmlinux
-        self.hdr = snap.header
-        self.mirror = bytearray(snap.data)
-        self.lo = self.hdr.slots        # first slot not yet settled
+        trace, cur = engine.current(fresh=True)
+        st = trace.status()
+        self.addr = cur.addr
+        self.vmlinux = cur.vmlinux
+        self.hs, self.rs = st.header_size, st.record_size
+        self.size = st.header_size + st.capacity * st.record_size
+        self.lo = st.slots              # first slot not yet settled
         self.handled = set()            # seqs >= lo already handled
-        self.printed = 0
-        self.fired = 0
-        self.header_done = False
-        self.lib = engine.trace(self.vmlinux)
-        self.freepages = self.lib.lib.dll.es_type_from_name(b"freepages")
-        self._load_mirror()
-        st = self.lib.status()
         if st.torn or st.pending:
             # a writer was busy at the halt: take its slot again later
             self.lo = 0
-            self.handled = {ev.seq for ev in self.lib.events()}
+            self.handled = {ev.seq for ev in trace.events()}
+        self.printed = 0
+        self.fired = 0
+        self.header_done = False
+        self._stable = {}
+        self.bps = []
+        self.full = None
+        self.lib = self._handle()
         self.baseline = 0
         self.seen_anomalies = set()
-        if mode == "anomaly":
-            self.baseline = self.lib.count_errors()
-            self.seen_anomalies = {k for k, _ in self._anomalies()}
-        self.bps = []
         try:
+            if mode == "anomaly":
+                self.full = self._handle()
+                self.full.load_reader(self._read, self.name)
+                self.baseline = self.full.count_errors()
+                self.seen_anomalies = {k for k, _ in self._anomalies()}
             for a in emit_returns():
                 self.bps.append(_ReturnBreakpoint(a, self))
+        except libes.LibError as e:
+            self.close()
+            _fail(str(e))
         except Exception:
             self.close()
             raise
+
+    def _handle(self):
+        t = libes.Trace()
+        if not t.set_vmlinux(self.vmlinux):
+            t.close()
+            _fail(t.vmlinux_error)
+        return t
 
     def close(self):
         for bp in self.bps:
             if bp.is_valid():
                 bp.delete()
         self.bps = []
+        for t in (self.lib, self.full):
+            if t is not None:
+                t.close()
 
     @property
     def name(self):
         return "gdb:%s@0x%x" % (target.SYMBOL, self.addr)
 
-    def _load_mirror(self):
-        self.lib.load(self.mirror, self.name, new_tag())
+    def _read(self, addr, size):
+        """The guest's bytes; outside the trace (the build id note), read
+        once."""
+        if not self.addr <= addr < self.addr + self.size:
+            key = (addr, size)
+            if key not in self._stable:
+                self._stable[key] = target.read_bytes(addr, size)
+            return self._stable[key]
+        return target.read_bytes(addr, size)
+
+    def _view_read(self, addr, size):
+        """_read(), with the settled slots as zeros."""
+        hs, rs = self.hs, self.rs
+        off = addr - self.addr
+        if off < hs:
+            return self._read(addr, size)
+        first = (off - hs) // rs
+        end = (off - hs + size + rs - 1) // rs
+        lo = max(first, self.lo)
+        out = bytearray(size)
+        if end > lo:
+            base = hs + lo * rs - off
+            data = self._read(self.addr + hs + lo * rs, (end - lo) * rs)
+            data = data[:max(0, size - base)]
+            out[base:base + len(data)] = data
+        for s in self.handled:
+            if lo <= s < end:
+                b, e = max(0, hs + s * rs - off), min(size, hs + (s + 1) * rs - off)
+                out[b:e] = bytes(e - b)
+        return bytes(out)
 
     def _anomalies(self):
         """(key, text line) of the error-level anomalies, from the
         library's check output."""
-        rc, js, err = self.lib.command(["check", "--errors"], libes.OUT_JSON)
+        rc, js, err = self.full.command(["check", "--errors", "-j"])
         if rc == 2:
             _fail(err.strip())
-        rc, text, _ = self.lib.command(["check", "--errors"])
+        rc, text, _ = self.full.command(["check", "--errors"])
         items = json.loads(js).get("anomalies", [])
         lines = text.splitlines()[:len(items)]
         out = []
@@ -131,37 +183,22 @@ class Tracker:
         return out
 
     def _update(self):
-        """Read what is new; load a copy holding only the new records.
-        Returns the new committed events (library structs)."""
-        raw = target.read_bytes(self.addr, target.header_size())
-        hdr = target.Header(raw)
-        if not hdr.magic_ok or hdr.size != len(self.mirror) or \
-                hdr.header_size != self.hdr.header_size or \
-                hdr.record_size != self.hdr.record_size:
+        """Load the view of what is new; returns the new committed events
+        (library structs)."""
+        try:
+            self.lib.load_reader(self._view_read, self.name)
+            st = self.lib.status()
+            if st.slots < self.lo:          # the guest started over
+                self.lo = 0
+                self.handled.clear()
+                self.lib.load_reader(self._view_read, self.name)
+                st = self.lib.status()
+            new = self.lib.events()
+        except libes.LibError:
             return []
-        hs, rs = hdr.header_size, hdr.record_size
-        hi = hdr.slots
-        if hi < self.lo:                # the guest started over
-            self.lo = 0
-            self.handled.clear()
-        self.mirror[:target.header_size()] = raw
-        self.hdr = hdr
-        if hi > self.lo:
-            self.mirror[hs + self.lo * rs: hs + hi * rs] = \
-                target.read_bytes(self.addr + hs + self.lo * rs,
-                                  (hi - self.lo) * rs)
-        view = bytearray(len(self.mirror))
-        view[:hs] = self.mirror[:hs]
-        view[hs + self.lo * rs: hs + hi * rs] = \
-            self.mirror[hs + self.lo * rs: hs + hi * rs]
-        for s in self.handled:
-            if self.lo <= s < hi:
-                view[hs + s * rs: hs + (s + 1) * rs] = bytes(rs)
-        self.lib.load(view, self.name, new_tag())
-        st = self.lib.status()
+        hi = st.slots
         zeroed = self.lo + sum(1 for s in self.handled if self.lo <= s < hi)
         unsettled = st.torn + st.pending - zeroed
-        new = self.lib.events()
         self.handled.update(ev.seq for ev in new)
         if unsettled <= 0:
             self.lo = hi
@@ -183,8 +220,8 @@ class Tracker:
         gdb.set_convenience_variable("earlyslab_pfn", pfn)
 
     def _window(self, new):
-        hits = [ev for ev in new if ev.type == self.freepages and
-                self.lib.lib.name("es_path_name", ev.path) == "window"]
+        hits = [ev for ev in new if ev.type == "freepages" and
+                ev.path == "window"]
         if not hits:
             return False
         ev = hits[0]
@@ -202,8 +239,11 @@ class Tracker:
     def _anomaly(self, new):
         if not new:
             return False
-        self._load_mirror()
-        n = self.lib.count_errors()
+        try:
+            self.full.refresh()
+            n = self.full.count_errors()
+        except libes.LibError as e:
+            _fail(str(e))
         if n <= self.baseline:
             return False
         self.baseline = n
@@ -228,12 +268,12 @@ class Tracker:
     def _watch(self, new):
         if not new:
             return False
-        flags = self.flags & (libes.OUT_JSON | libes.OUT_CSV)
-        rc, out, err = self.lib.command(["dump"], flags)
+        rc, out, err = self.lib.command(["dump"] + ([self.flags]
+                                                    if self.flags else []))
         if rc != 0:
             gdb.write(err)
             return True
-        if flags & libes.OUT_JSON:
+        if self.flags == "-j":
             for obj in json.loads(out):
                 gdb.write(json.dumps(obj, separators=(",", ":")) + "\n")
         else:
@@ -264,8 +304,8 @@ def arm(mode):
     if _armed is not None:
         _armed.close()
     _armed = tracker
-    st = engine.load_snapshot()[0].status()
-    phase = engine.trace().lib.name("es_phase_name", st.phase)
+    st = engine.current()[0].status()
+    phase = st.phase
     note = ""
     if mode == "window" and phase in ("up", "full"):
         note = "; the mem_init window is already over"

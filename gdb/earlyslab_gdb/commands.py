@@ -22,22 +22,41 @@ from .engine import engine
 FLAG = object()         # an option without a value
 FILE = object()         # a file name
 
-TYPES = ["getpages", "freepages", "skip", "phase", "slab_state", "large"]
-PHASES = ["boot", "early", "free_all", "window", "up", "full"]
-KINDS = ["window_free", "double_free", "free_unallocated", "overlap",
-         "order_mismatch", "cache_mismatch", "missed_skip", "spurious_skip",
-         "bad_record", "node_mismatch", "lost_events", "torn_record",
-         "pending_record"]
-SORT_KEYS = ["pfn", "order", "cache", "node", "seq", "caller", "phase",
-             "path", "pages", "count"]
-CULL_KEYS = ["cache", "order", "node", "caller", "phase", "path"]
+
+class Names:
+    """Values of an option, asked of libearlyslab when completion or help
+    first needs them (none when the library is not built): the names of
+    the format's enums (es_type_name(), ...) or the words the library's
+    usage text gives for an option."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self._vals = None
+
+    def __iter__(self):
+        if self._vals is None:
+            try:
+                self._vals = list(self.fn(libes.library()))
+            except libes.LibError:
+                return iter(())
+        return iter(self._vals)
+
+
+TYPES = Names(lambda lib: lib.names("es_type_name"))
+PHASES = Names(lambda lib: lib.names("es_phase_name"))
+KINDS = Names(lambda lib: lib.names("es_kind_name"))
+SORT_KEYS = Names(lambda lib: [p + k for p in ("", "+", "-")
+                               for k in lib.help_words("owners",
+                                                       "sort keys")])
+CULL_KEYS = Names(lambda lib: lib.help_words("owners", "cull keys"))
+FORMATS = Names(lambda lib: lib.option_words("export", "--format"))
+CLOCKS = Names(lambda lib: lib.option_words("export", "--clock"))
 
 OUTPUT_OPTS = {"-j": FLAG, "--json": FLAG, "-p": FLAG, "--pretty": FLAG,
                "--csv": FLAG, "-h": FLAG, "--help": FLAG}
-GLOBAL_FLAGS = {"-j": libes.OUT_JSON, "--json": libes.OUT_JSON,
-                "-p": libes.OUT_JSON | libes.OUT_PRETTY,
-                "--pretty": libes.OUT_JSON | libes.OUT_PRETTY,
-                "--csv": libes.OUT_CSV}
+# output options, as the library spells them after a command name
+GLOBAL_FLAGS = {"-j": "-j", "--json": "-j", "-p": "-p", "--pretty": "-p",
+                "--csv": "--csv"}
 
 CLI_PREFIX = "earlyslab [--vmlinux F] (--core F | --raw F) "
 
@@ -142,7 +161,7 @@ class _LibraryCommand(gdb.Command):
             argv = gdb.string_to_argv(arg)
         except Exception as e:  # unbalanced quotes
             usage_error(self.usage(), str(e))
-        run_library(self.NAME, argv, 0, self.usage())
+        run_library(self.NAME, argv, None, self.usage())
 
     def usage(self):
         return "earlyslab " + self.USAGE
@@ -160,14 +179,16 @@ def library_usage(name):
     return None
 
 
-def run_library(name, argv, flags, usage):
-    argv = [name] + expand_vars(argv)
+def run_library(name, argv, mode, usage):
+    """Run a data command; @mode is an output option (-j, -p, --csv) given
+    before the command name, or None."""
+    argv = [name] + ([mode] if mode else []) + expand_vars(argv)
     if any(a in ("-h", "--help") for a in argv[1:]):
-        rc, out, err = engine.empty().command(argv, flags)
+        rc, out, err = engine.empty().command(argv)
         write(out.replace(CLI_PREFIX, "earlyslab "))
     else:
-        trace, _ = engine.load_snapshot()
-        rc, out, err = trace.command(argv, flags)
+        trace, _ = engine.current()
+        rc, out, err = trace.command(argv)
         write(out)
     gdb.set_convenience_variable("earlyslab_exit", rc)
     if rc == 2:
@@ -199,8 +220,7 @@ class DumpCommand(_LibraryCommand):
 
 Usage: earlyslab dump [--type T,..] [--cache NAME|0xADDR] [--pfn A[-B]] [--phase P,..] [--all] [-j|-p|--csv]
 
-Types: getpages, freepages, skip, phase, slab_state, large.
-Phases: boot, early, free_all, window, up, full.
+TAB completes the event types and phases (the library's names).
 --cache takes a name glob (kmalloc-*) or a struct kmem_cache address;
 --pfn keeps events whose page frames meet the range; --all also lists
 torn, pending and bad slots. Numbers may be $convenience variables.
@@ -232,17 +252,14 @@ class OwnersCommand(_LibraryCommand):
 
 Usage: earlyslab owners [--sort [+|-]KEY,..] [--cull KEY,..] [--cache NAME] [--verify] [-j|-p|--csv]
 
-Sort keys: pfn order cache node seq caller phase path pages count.
-Cull keys (group into "N times, M pages"): cache order node caller phase
-path. --verify reads struct pages from a QEMU dump, so it works in the
+--cull groups into "N times, M pages"; TAB completes the sort and cull
+keys (`earlyslab owners --help` lists them). --verify reads struct pages from a QEMU dump, so it works in the
 CLI only; in gdb, `earlyslab crosscheck` checks the live struct pages.
 Example: earlyslab owners --cull cache,order"""
     NAME = "owners"
     USAGE = ("owners [--sort [+|-]KEY,..] [--cull KEY,..] [--cache NAME] "
              "[--verify] [-j|-p|--csv]")
-    OPTS = {"--sort": SORT_KEYS + ["+" + k for k in SORT_KEYS] +
-                      ["-" + k for k in SORT_KEYS],
-            "--cull": CULL_KEYS, "--cache": None, "--verify": FLAG}
+    OPTS = {"--sort": SORT_KEYS, "--cull": CULL_KEYS, "--cache": None, "--verify": FLAG}
 
 
 class CheckCommand(_LibraryCommand):
@@ -250,9 +267,7 @@ class CheckCommand(_LibraryCommand):
 
 Usage: earlyslab check [--kind K,..] [--errors] [-j|-p|--csv]
 
-Errors: window_free double_free free_unallocated overlap order_mismatch
-cache_mismatch missed_skip spurious_skip bad_record. Warnings:
-node_mismatch lost_events torn_record pending_record.
+TAB completes the kinds of anomaly; --errors keeps the error-level ones.
 $earlyslab_exit is 1 when an error-level anomaly was found (the CLI's
 exit status), else 0.
 Example: earlyslab check --errors"""
@@ -280,8 +295,7 @@ FILE is relative to gdb's working directory; '-o -' prints it.
 Example: earlyslab export --format svg -o boot.svg"""
     NAME = "export"
     USAGE = "export --format svg|chrome-trace -o FILE [--clock seq|ts]"
-    OPTS = {"--format": ["svg", "chrome-trace"], "-o": FILE,
-            "--clock": ["seq", "ts"]}
+    OPTS = {"--format": FORMATS, "-o": FILE, "--clock": CLOCKS}
 
 
 LIBRARY_COMMANDS = [StatusCommand, DumpCommand, TimelineCommand,
@@ -298,10 +312,12 @@ def _argv(arg, usage):
 
 
 def _json_flags(argv, usage, allowed=("-j", "--json", "-p", "--pretty")):
-    flags, rest = 0, []
+    """(None, "-j" or "-p", the other arguments)"""
+    flags, rest = None, []
     for a in argv:
         if a in allowed:
-            flags |= GLOBAL_FLAGS[a]
+            if flags != "-p":
+                flags = GLOBAL_FLAGS[a]
         elif a.startswith("-") and not a.lstrip("-").isdigit() and a != "-":
             usage_error(usage, "unknown option '%s'" % a)
         else:
@@ -310,7 +326,7 @@ def _json_flags(argv, usage, allowed=("-j", "--json", "-p", "--pretty")):
 
 
 def _dump_json(obj, flags):
-    if flags & libes.OUT_PRETTY:
+    if flags == "-p":
         return json.dumps(obj, indent=2) + "\n"
     return json.dumps(obj, separators=(",", ":")) + "\n"
 
@@ -334,17 +350,19 @@ Example: earlyslab save /tmp/trace.bin"""
         if len(argv) != 1:
             usage_error(self.USAGE, "give one file name" if argv else None)
         path = os.path.expanduser(argv[0])
-        trace, snap = engine.load_snapshot()
+        trace, cur = engine.current()
+        st = trace.status()
+        data = target.read_bytes(cur.addr, st.header_size +
+                                 st.capacity * st.record_size)
         try:
             with open(path, "wb") as f:
-                f.write(snap.data)
+                f.write(data)
         except OSError as e:
             raise gdb.GdbError("earlyslab: save: %s: %s"
                                % (path, e.strerror)) from None
-        st = trace.status()
         gdb.write("earlyslab: saved %d bytes of %s (0x%x; %d records, "
-                  "head %d) to %s\n" % (len(snap.data), target.SYMBOL,
-                                        snap.addr, st.committed, st.head,
+                  "head %d) to %s\n" % (len(data), target.SYMBOL,
+                                        cur.addr, st.committed, st.head,
                                         path))
         gdb.write("read it with: earlyslab --raw %s status\n" % path)
 
@@ -411,7 +429,7 @@ Example: earlyslab page 0x1fecc"""
             num = int(val)
         except (gdb.error, ValueError) as e:
             usage_error(self.USAGE, "%s: %s" % (rest[0], e))
-        trace, _ = engine.load_snapshot()
+        trace, _ = engine.current()
         lay = target.layout()
         mm = target.Memmap()
         is_ptr = val.type.strip_typedefs().code == gdb.TYPE_CODE_PTR
@@ -429,9 +447,8 @@ Example: earlyslab page 0x1fecc"""
                 "earlyslab: page: pfn 0x%x is beyond max_pfn 0x%x (give a "
                 "pfn, not a physical address)" % (pfn, mm.max_pfn))
         st = _page_state(mm, lay, pfn)
-        if flags & libes.OUT_JSON:
-            rc, out, err = trace.command(["timeline", "0x%x" % pfn],
-                                         libes.OUT_JSON)
+        if flags:
+            rc, out, err = trace.command(["timeline", "-j", "0x%x" % pfn])
             if rc != 0:
                 raise gdb.GdbError(err.strip().splitlines()[0])
             doc = dict(st)
@@ -472,7 +489,7 @@ Example: earlyslab page 0x1fecc"""
         else:
             lines.append("  slab      no (PG_slab clear)")
         gdb.write("\n".join(lines) + "\ntrace:\n")
-        run_library("timeline", ["0x%x" % pfn], 0, self.USAGE)
+        run_library("timeline", ["0x%x" % pfn], None, self.USAGE)
 
 
 class CrosscheckCommand(gdb.Command):
@@ -499,28 +516,25 @@ Example: earlyslab crosscheck"""
         flags, rest = _json_flags(_argv(arg, self.USAGE), self.USAGE)
         if rest:
             usage_error(self.USAGE, "unexpected argument '%s'" % rest[0])
-        trace, _ = engine.load_snapshot()
-        rc, out, err = trace.command(["owners"], libes.OUT_JSON)
-        if rc != 0:
-            raise gdb.GdbError(err.strip().splitlines()[0])
-        runs = json.loads(out)
-        lay = target.layout()
-        mm = target.Memmap()
+        trace, _ = engine.current()
+        try:
+            runs = trace.verify_owners()
+        except libes.LibError as e:
+            raise gdb.GdbError("earlyslab: crosscheck: %s" % e) from None
         problems = []
         pages = 0
-        for run in runs:
-            pfn, order = run["pfn"], run["order"]
-            cache = int(run["cache"], 16)
-            pages += 1 << order
-            for p in self._check(mm, lay, pfn, order, cache, run["name"]):
-                problems.append({"pfn": pfn, "order": order,
-                                 "cache": run["cache"], "name": run["name"],
-                                 "problem": p})
+        for run, pc in runs:
+            pages += 1 << run.order
+            if pc is not None:
+                problems.append({"pfn": run.pfn, "order": run.order,
+                                 "cache": "0x%x" % run.cache,
+                                 "name": run.name.decode(errors="replace"),
+                                 "problem": pc.detail.decode(
+                                     errors="replace")})
         gdb.set_convenience_variable("earlyslab_disagreements",
                                      len(problems))
-        if flags & libes.OUT_JSON:
+        if flags:
             gdb.write(_dump_json({"slabs": len(runs), "pages": pages,
-                                  "vmemmap_base": "0x%x" % mm.vmemmap,
                                   "disagreements": problems}, flags))
             return
         if problems:
@@ -537,53 +551,6 @@ Example: earlyslab crosscheck"""
                      "%d disagreement%s" % (len(problems),
                                             "" if len(problems) == 1 else "s")
                      if problems else "no disagreement"))
-
-    @staticmethod
-    def _check(mm, lay, pfn, order, cache, name):
-        nr = 1 << order
-        try:
-            data = mm.read_pages(pfn, nr)
-        except gdb.GdbError as e:
-            return [str(e).replace("earlyslab: ", "")]
-        sz = mm.page_size
-        out = []
-        flags = lay.flags.get(data)
-        names = "|".join(lay.flag_names(flags)) or "no flags"
-        if lay.compound_head.get(data) & 1:
-            out.append("head page is a tail page (compound_head 0x%x)"
-                       % lay.compound_head.get(data))
-        if lay.pg_slab is not None and not flags >> lay.pg_slab & 1:
-            out.append("PG_slab clear (flags 0x%x: %s)" % (flags, names))
-        if order and lay.pg_head is not None and not flags >> lay.pg_head & 1:
-            out.append("PG_head clear on an order-%d slab (flags 0x%x: %s)"
-                       % (order, flags, names))
-        if order:
-            got = lay.compound_order.get(data, sz)
-            if got != order:
-                out.append("compound_order %d, trace says %d" % (got, order))
-        head = mm.page_addr(pfn) | 1
-        for i in range(1, nr):
-            ch = lay.compound_head.get(data, i * sz)
-            if ch != head:
-                out.append("tail pfn 0x%x: compound_head 0x%x, expected 0x%x"
-                           % (pfn + i, ch, head))
-                break
-        ref = lay.refcount.get(data)
-        if ref < 1:
-            out.append("refcount %d" % ref)
-        if lay.pg_slab is not None and flags >> lay.pg_slab & 1:
-            live = lay.slab_cache.get(data) & (1 << 64) - 1
-            if live != cache:
-                live_name = target.cache_name(live)
-                out.append("slab_cache 0x%x (%s), trace says 0x%x (%s)"
-                           % (live, live_name or "?", cache, name or "-"))
-            else:
-                live_name = target.cache_name(live)
-                if live_name is not None and name and \
-                        not live_name.startswith(name):
-                    out.append("cache name '%s', trace says '%s'"
-                               % (live_name, name))
-        return out
 
 
 class BreakCommand(gdb.Command):
@@ -649,13 +616,11 @@ Example: earlyslab watch --count 10"""
 
     def invoke(self, arg, from_tty):
         argv = _argv(arg, self.USAGE)
-        count, flags, i = None, 0, 0
+        count, flags, i = None, None, 0
         while i < len(argv):
             a = argv[i]
-            if a in ("-j", "--json"):
-                flags |= libes.OUT_JSON
-            elif a == "--csv":
-                flags |= libes.OUT_CSV
+            if a in ("-j", "--json", "--csv"):
+                flags = GLOBAL_FLAGS[a]
             elif a == "--count" or a.startswith("--count="):
                 if "=" in a:
                     v = a.split("=", 1)[1]
@@ -706,9 +671,11 @@ Examples: earlyslab status; earlyslab -j owners; earlyslab check --errors"""
 
     def invoke(self, arg, from_tty):
         argv = _argv(arg, "earlyslab [-j|-p|--csv] COMMAND [OPTIONS]")
-        flags = 0
+        flags = None
         while argv and argv[0] in GLOBAL_FLAGS:
-            flags |= GLOBAL_FLAGS[argv.pop(0)]
+            f = GLOBAL_FLAGS[argv.pop(0)]
+            if flags != "-p" or f == "--csv":
+                flags = f
         if not argv:
             if flags:
                 usage_error("earlyslab [-j|-p|--csv] COMMAND [OPTIONS]",
@@ -727,13 +694,7 @@ Examples: earlyslab status; earlyslab -j owners; earlyslab check --errors"""
         gdb_only = [n for n in ("save", "page", "crosscheck", "break",
                                 "watch") if n.startswith(name)]
         if len(gdb_only) == 1 and not matches:
-            opts = []
-            if flags & libes.OUT_PRETTY:
-                opts.append("-p")
-            elif flags & libes.OUT_JSON:
-                opts.append("-j")
-            if flags & libes.OUT_CSV:
-                opts.append("--csv")
+            opts = [flags] if flags else []
             gdb.execute(" ".join(["earlyslab", gdb_only[0]] +
                                  [shlex.quote(a) for a in argv[1:]] + opts),
                         from_tty)

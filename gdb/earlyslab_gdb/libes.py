@@ -1,26 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """ctypes binding of libearlyslab (analyzers/libearlyslab/earlyslab.h).
 
-Only what the gdb commands use: load bytes read from the guest, run the
-earlyslab(8) commands on them (es_command_str), iterate events, count
-anomalies. Everything that decodes records lives in the C library; this
-module moves bytes and arguments across and hands back the library's own
-structures and text.
+Only what the gdb commands use: read the guest through a callback
+(es_load_reader, es_refresh), run the earlyslab(8) commands on it
+(es_command_str: status and events come from their JSON), count
+anomalies, verify the owned slabs' struct pages (es_verify_run), and the
+names of the format's enums (es_type_name(), ...).
+Everything that decodes records lives in the C library; this module moves
+bytes and arguments across and hands back the library's own structures
+and text. No name, size or value of the format is written here.
 
 No gdb import here: the module also loads in a plain Python interpreter,
 which the tests use to check the ctypes layouts against the C header.
 """
 
 import ctypes
+import errno
+import json
 import os
+import types
 
-API_VERSION = 1
-NAME_LEN = 16
-
-# es_command() output flags
-OUT_JSON = 0x1
-OUT_PRETTY = 0x2
-OUT_CSV = 0x4
+API_VERSION = 1      # of the binding below: what es_api_version() must say
+NAME_LEN = 16        # ES_NAME_LEN, of struct es_run below
+# enum values looked at by names(); the filters' masks hold 32
+MAX_ENUM = 32
 
 
 class LibError(Exception):
@@ -49,63 +52,56 @@ def build_hint():
         os.path.join(REPO, "analyzers"), default_build_dir())
 
 
-class Status(ctypes.Structure):
+class Run(ctypes.Structure):
     _fields_ = [
-        ("magic", ctypes.c_uint64),
-        ("version", ctypes.c_uint32),
-        ("header_size", ctypes.c_uint32),
-        ("record_size", ctypes.c_uint32),
-        ("flags", ctypes.c_uint32),
-        ("capacity", ctypes.c_uint32),
-        ("phase", ctypes.c_uint32),
-        ("head", ctypes.c_uint64),
-        ("lost", ctypes.c_uint64),
-        ("slots", ctypes.c_uint64),
-        ("committed", ctypes.c_uint64),
-        ("torn", ctypes.c_uint64),
-        ("pending", ctypes.c_uint64),
-        ("bad", ctypes.c_uint64),
-        ("by_type", ctypes.c_uint64 * 16),
-        ("last_phase", ctypes.c_uint32),
-        ("source", ctypes.c_uint32),
-        ("buffer_addr", ctypes.c_uint64),
-        ("phys_base", ctypes.c_uint64),
-        ("first_ts", ctypes.c_uint64),
-        ("last_ts", ctypes.c_uint64),
-    ]
-
-
-class Event(ctypes.Structure):
-    _fields_ = [
-        ("seq", ctypes.c_uint64),
         ("pfn", ctypes.c_uint64),
         ("cache", ctypes.c_uint64),
-        ("caller", ctypes.c_uint64),
-        ("ts", ctypes.c_uint64),
-        ("arg", ctypes.c_uint64),
-        ("status", ctypes.c_uint32),
-        ("type", ctypes.c_uint32),
-        ("phase", ctypes.c_uint32),
+        ("alloc_seq", ctypes.c_uint64),
+        ("free_seq", ctypes.c_uint64),
+        ("alloc_caller", ctypes.c_uint64),
+        ("free_caller", ctypes.c_uint64),
+        ("alloc_ts", ctypes.c_uint64),
+        ("free_ts", ctypes.c_uint64),
         ("order", ctypes.c_uint32),
-        ("path", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
         ("nid_req", ctypes.c_int32),
         ("nid", ctypes.c_int32),
-        ("cpu", ctypes.c_uint32),
-        ("flags", ctypes.c_uint32),
+        ("alloc_phase", ctypes.c_uint32),
+        ("alloc_path", ctypes.c_uint32),
+        ("free_phase", ctypes.c_uint32),
+        ("free_path", ctypes.c_uint32),
         ("name", ctypes.c_char * NAME_LEN),
     ]
 
 
-class Filter(ctypes.Structure):
+class Page(ctypes.Structure):
     _fields_ = [
-        ("types", ctypes.c_uint32),
-        ("phases", ctypes.c_uint32),
-        ("has_pfn", ctypes.c_uint32),
-        ("all_slots", ctypes.c_uint32),
-        ("pfn_lo", ctypes.c_uint64),
-        ("pfn_hi", ctypes.c_uint64),
-        ("cache", ctypes.c_char_p),
+        ("pfn", ctypes.c_uint64),
+        ("vaddr", ctypes.c_uint64),
+        ("flags", ctypes.c_uint64),
+        ("compound_head", ctypes.c_uint64),
+        ("slab_cache", ctypes.c_uint64),
+        ("refcount", ctypes.c_int32),
+        ("slab", ctypes.c_uint32),
+        ("head", ctypes.c_uint32),
+        ("tail", ctypes.c_uint32),
     ]
+
+
+class PageCheck(ctypes.Structure):
+    _fields_ = [
+        ("page", Page),
+        ("bad_tail_pfn", ctypes.c_uint64),
+        ("bad_tail_head", ctypes.c_uint64),
+        ("problems", ctypes.c_uint32),
+        ("compound_order", ctypes.c_uint32),
+        ("live_name", ctypes.c_char * 64),
+        ("detail", ctypes.c_char * 256),
+    ]
+
+
+# typedef int (*es_run_fn)(const struct es_run *run, void *arg)
+RUN_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Run), ctypes.c_void_p)
 
 
 _P = ctypes.c_void_p
@@ -118,12 +114,11 @@ _PROTOS = {
     "es_trace_new": (_P, []),
     "es_trace_free": (None, [_P]),
     "es_set_vmlinux": (_I, [_P, _S]),
-    "es_load_memory": (_I, [_P, _P, ctypes.c_size_t, _S]),
+    "es_load_reader": (_I, [_P, _P, _P, _S]),
+    "es_refresh": (ctypes.c_int64, [_P]),
+    "es_owners": (_I, [_P, RUN_FN, _P]),
+    "es_verify_run": (_I, [_P, ctypes.POINTER(Run), ctypes.POINTER(PageCheck)]),
     "es_error": (_S, [_P]),
-    "es_get_status": (_I, [_P, ctypes.POINTER(Status)]),
-    "es_iter_new": (_P, [_P, ctypes.POINTER(Filter)]),
-    "es_iter_next": (_I, [_P, ctypes.POINTER(Event)]),
-    "es_iter_free": (None, [_P]),
     "es_check": (_I, [_P, _P, _P]),
     "es_command_str": (_I, [_P, _I, ctypes.POINTER(_S), ctypes.c_uint,
                             ctypes.POINTER(_P), ctypes.POINTER(_P)]),
@@ -131,8 +126,14 @@ _PROTOS = {
     "es_type_name": (_S, [_U32]),
     "es_phase_name": (_S, [_U32]),
     "es_path_name": (_S, [_U32]),
+    "es_kind_name": (_S, [_U32]),
     "es_type_from_name": (_I, [_S]),
 }
+
+
+# typedef int (*es_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len)
+READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64,
+                           ctypes.c_void_p, ctypes.c_size_t)
 
 
 class Library:
@@ -164,6 +165,41 @@ class Library:
     def name(self, fn, value):
         s = getattr(self.dll, fn)(value)
         return s.decode() if s else ""
+
+    def names(self, fn):
+        """The names es_*_name() gives, in value order. Values without a
+        name all get the same placeholder, which is left out."""
+        got = [self.name(fn, v) for v in range(MAX_ENUM)]
+        return [n for n in got if n and got.count(n) == 1]
+
+    def help_text(self, command):
+        if not hasattr(self, "_help"):
+            self._help = {}
+        if command not in self._help:
+            t = Trace(self)
+            try:
+                rc, out, _ = t.command([command, "--help"])
+            finally:
+                t.close()
+            self._help[command] = out if rc == 0 else ""
+        return self._help[command]
+
+    def help_words(self, command, label):
+        """The words after "LABEL:" in the library's help of a command
+        ("sort keys: pfn order ..." of owners)."""
+        for line in self.help_text(command).splitlines():
+            head, sep, tail = line.strip().partition(":")
+            if sep and head == label:
+                return tail.split()
+        return []
+
+    def option_words(self, command, option):
+        """The values the usage line gives an option ("--format svg|..")."""
+        words = self.help_text(command).split()
+        for i, w in enumerate(words[:-1]):
+            if w.strip("[]") == option and "|" in words[i + 1]:
+                return words[i + 1].strip("[]").split("|")
+        return []
 
 
 _lib = None
@@ -217,39 +253,75 @@ class Trace:
         self.vmlinux_error = None
         return True
 
-    def load(self, data, name, tag=None):
-        """Hand over a copy of @data (bytes-like). Raises LibError."""
-        n = len(data)
-        buf = (ctypes.c_char * n).from_buffer_copy(data) if n else None
+    def load_reader(self, read, name, tag=None):
+        """Read the trace through @read(addr, size) -> bytes (or an
+        exception): es_load_reader(), the header and then only the
+        committed records. Needs set_vmlinux() first. Raises LibError."""
         self.tag = None
-        if self.lib.dll.es_load_memory(self.h, buf, n, name.encode()):
+        self._reader = self._wrap(read)   # kept alive as long as in use
+        if self.lib.dll.es_load_reader(self.h, self._reader, None,
+                                       name.encode()):
+            self._reader = None
             raise LibError(self.error())
         self.tag = tag
 
-    def status(self):
-        st = Status()
-        if self.lib.dll.es_get_status(self.h, ctypes.byref(st)):
-            raise LibError(self.error())
-        return st
+    def verify_owners(self):
+        """es_owners() with es_verify_run() on each: [(Run, PageCheck or
+        None when it agrees)]. The library's one definition of a slab's
+        struct pages agreeing with the trace. Raises LibError."""
+        out, err = [], []
 
-    def events(self, types=0, all_slots=False):
-        """Decoded events (library structs), in sequence order."""
-        f = Filter()
-        f.types = types
-        f.all_slots = 1 if all_slots else 0
-        it = self.lib.dll.es_iter_new(self.h, ctypes.byref(f))
-        if not it:
-            raise LibError(self.error())
-        out = []
-        try:
-            while True:
-                ev = Event()
-                if self.lib.dll.es_iter_next(it, ctypes.byref(ev)) != 1:
-                    break
-                out.append(ev)
-        finally:
-            self.lib.dll.es_iter_free(it)
+        def cb(run, _arg):
+            r = Run.from_buffer_copy(run.contents)
+            pc = PageCheck()
+            v = self.lib.dll.es_verify_run(self.h, run, ctypes.byref(pc))
+            if v < 0:
+                err.append(self.error())
+                return 1
+            out.append((r, pc if v else None))
+            return 0
+        fn = RUN_FN(cb)
+        if self.lib.dll.es_owners(self.h, fn, None) or err:
+            raise LibError(err[0] if err else self.error())
         return out
+
+    def refresh(self):
+        """es_refresh(): the header again and only the new records;
+        returns how many there are. Raises LibError."""
+        n = self.lib.dll.es_refresh(self.h)
+        if n < 0:
+            raise LibError(self.error())
+        return n
+
+    @staticmethod
+    def _wrap(read):
+        def cb(_ctx, addr, buf, size):
+            try:
+                data = read(addr, size)
+            except Exception:  # pylint: disable=broad-except
+                # a C caller cannot take a Python exception: the reader
+                # keeps the reason, the library sees an unreadable range
+                return -errno.EFAULT
+            ctypes.memmove(buf, data, size)
+            return 0
+        return READ_FN(cb)
+
+    def _json(self, argv):
+        rc, out, err = self.command(argv + ["-j"])
+        if rc == 2:
+            raise LibError(err.strip().replace("earlyslab: ", "", 1)
+                           or "%s failed" % argv[0])
+        return json.loads(out, object_hook=lambda d: types.SimpleNamespace(**d))
+
+    def status(self):
+        """`status -j`: the header's fields and the slots' states, with
+        the library's names (phase, ...), as attributes."""
+        return self._json(["status"])
+
+    def events(self):
+        """`dump -j`: the committed events in sequence order, with the
+        library's names (type, path, ...), as attributes."""
+        return self._json(["dump"])
 
     def count_errors(self):
         """es_check(): the number of error-level anomalies."""
@@ -259,7 +331,8 @@ class Trace:
         return r
 
     def command(self, argv, flags=0):
-        """Run one earlyslab(8) command; returns (exit code, out, err)."""
+        """Run one earlyslab(8) command; returns (exit code, out, err).
+        Output options go in @argv (-j, -p, --csv), as on the CLI."""
         args = [a.encode() for a in argv]
         arr = (ctypes.c_char_p * (len(args) + 1))(*args, None)
         out = ctypes.c_void_p()

@@ -1,27 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """What the gdb commands read from the halted guest.
 
-- the early_slab_trace buffer: one bulk read_memory of the whole object,
-  cached until the guest runs again (or gdb writes to its memory);
-- struct page and struct slab fields, at offsets taken from DWARF the way
+- the early_slab_trace buffer, through GuestReader, the read callback
+  libearlyslab reads it with (es_load_reader()): what the library reads
+  stays valid until the guest runs again (or gdb writes to its memory);
+- for `page`, struct page and struct slab fields, at offsets taken from DWARF the way
   the kernel's own scripts/gdb do (type['field'].bitpos // 8), with the
   types dropped whenever the symbol files change.
 
 Every expected failure is raised as a one-line gdb.GdbError.
 """
 
-import ctypes
-
 import gdb  # pylint: disable=import-error
 
 SYMBOL = "early_slab_trace"
 
-# The only part of the trace read here is its header, to learn the size of
-# the buffer: field offsets come from DWARF (struct est_header in vmlinux),
-# validity from libearlyslab's est_check_header(), the reader contract of
-# tracepoints/early_slab_trace.h. Records go to libearlyslab undecoded.
-MAX_BUFFER = 256 << 20                   # sanity limit for a corrupt header
-EST_HDR_SHORT, EST_HDR_MAGIC = 1, 2      # enum est_hdr_error
+# The trace is read by libearlyslab through GuestReader: nothing of the
+# format is decoded here.
 
 START_KERNEL_MAP = 0xffffffff80000000
 KERNEL_IMAGE_SPAN = 1 << 30
@@ -34,64 +29,6 @@ def fail(msg):
     raise gdb.GdbError("earlyslab: " + msg)
 
 
-_hdr_layout = None
-
-
-def header_layout():
-    """(sizeof(struct est_header), {field: (offset, size)}) from DWARF."""
-    global _hdr_layout
-    if _hdr_layout is None or _hdr_layout[0] != gen.symbols:
-        try:
-            t = gdb.lookup_type("struct est_header")
-        except gdb.error:
-            fail("no struct est_header in the symbols: a kernel built "
-                 "without CONFIG_EARLY_SLAB_TRACE?")
-        fields = {f.name: (f.bitpos // 8, f.type.sizeof) for f in t.fields()}
-        _hdr_layout = (gen.symbols, t.sizeof, fields)
-    return _hdr_layout[1], _hdr_layout[2]
-
-
-def header_size():
-    return header_layout()[0]
-
-
-class Header:
-    """The sizes of a buffer, from its header (offsets from DWARF)."""
-
-    def __init__(self, data):
-        _, fields = header_layout()
-
-        def get(name):
-            off, size = fields[name]
-            return int.from_bytes(data[off:off + size], "little",
-                                  signed=(name == "head"))
-        self.magic = get("magic")
-        self.version = get("version")
-        self.header_size = get("header_size")
-        self.record_size = get("record_size")
-        self.flags = get("flags")
-        self.capacity = get("capacity")
-        self.head = get("head")
-        # the C check: only the header is at hand, so "truncated" is fine
-        from . import libes     # pylint: disable=import-outside-toplevel
-        try:
-            check = libes.library().dll.est_check_header
-        except libes.LibError as e:
-            fail(str(e))
-        check.argtypes = (ctypes.c_char_p, ctypes.c_uint64)
-        check.restype = ctypes.c_int
-        err = check(bytes(data), len(data))
-        self.magic_ok = err not in (EST_HDR_SHORT, EST_HDR_MAGIC)
-
-    @property
-    def size(self):
-        return self.header_size + self.capacity * self.record_size
-
-    @property
-    def slots(self):
-        return max(0, min(self.head, self.capacity))
-
-
 # ---- invalidation ---------------------------------------------------------
 
 class _Generation:
@@ -100,9 +37,14 @@ class _Generation:
     def __init__(self):
         self.memory = 0     # guest ran, memory written, target changed
         self.symbols = 0    # symbol files changed
+        self.exits = 0      # the inferior went away
         self._handlers = []
 
     def _mem(self, *_):
+        self.memory += 1
+
+    def _exit(self, *_):
+        self.exits += 1
         self.memory += 1
 
     def _sym(self, *_):
@@ -112,7 +54,7 @@ class _Generation:
     def connect(self):
         ev = gdb.events
         pairs = [("cont", self._mem), ("memory_changed", self._mem),
-                 ("exited", self._mem), ("inferior_call", self._mem),
+                 ("exited", self._exit), ("inferior_call", self._mem),
                  ("new_objfile", self._sym), ("clear_objfiles", self._sym)]
         for name, fn in pairs:
             reg = getattr(ev, name, None)
@@ -200,60 +142,6 @@ def trace_symbol():
     return _symbol
 
 
-class Snapshot:
-    """The whole buffer as read in one go at one halt."""
-
-    def __init__(self, addr, data, vmlinux, generation):
-        self.addr = addr
-        self.data = data
-        self.vmlinux = vmlinux
-        self.gen = generation
-        self.header = Header(data)
-
-    @property
-    def name(self):
-        return "gdb:%s@0x%x" % (SYMBOL, self.addr)
-
-
-_snapshot = None
-
-
-def _bad_magic(addr, magic):
-    fail("bad magic 0x%016x at %s (0x%x): %s" % (magic, SYMBOL, addr,
-                                                 BEFORE_IMAGE_HINT))
-
-
-def snapshot(fresh=False):
-    """The buffer, read with one bulk read_memory unless still cached."""
-    global _snapshot
-    sym = trace_symbol()
-    check_connected()
-    if not fresh and _snapshot is not None and _snapshot.gen == gen.memory \
-            and _snapshot.addr == sym.addr:
-        return _snapshot
-    generation = gen.memory
-    what = SYMBOL
-    if sym.size >= header_size():
-        # DWARF knows the size: one read; the header confirms it below
-        data = _read_trace(sym.addr, sym.size, what)
-    else:
-        data = _read_trace(sym.addr, header_size(), what)
-    hdr = Header(data)
-    if not hdr.magic_ok:
-        _bad_magic(sym.addr, hdr.magic)
-    need = hdr.size
-    if hdr.header_size < header_size() or need > MAX_BUFFER:
-        fail("implausible header at %s (0x%x): header_size %d, record_size "
-             "%d, capacity %d" % (SYMBOL, sym.addr, hdr.header_size,
-                                  hdr.record_size, hdr.capacity))
-    if need > len(data):
-        data = _read_trace(sym.addr, need, what)
-    elif need < len(data):
-        data = data[:need]
-    _snapshot = Snapshot(sym.addr, data, sym.vmlinux, generation)
-    return _snapshot
-
-
 def _read_trace(addr, size, what):
     try:
         return gdb.selected_inferior().read_memory(addr, size).tobytes()
@@ -265,17 +153,117 @@ def _read_trace(addr, size, what):
                                               " (%s)" % why if why else ""))
 
 
-def read_header(addr):
-    return Header(_read_trace(addr, header_size(), SYMBOL))
-
-
 def read_bytes(addr, size):
     return _read_trace(addr, size, SYMBOL)
 
 
-def drop_cache():
-    global _snapshot
-    _snapshot = None
+class GuestReader:
+    """The library's memory reader on a halted guest, one per session.
+
+    Each range the library asks for is one inferior.read_memory(), with
+    two savings on round trips through the gdb stub:
+    - the read of the trace's header also fetches the records the last
+      load found plus READAHEAD_RECORDS (what a stop usually added), so
+      that the records' read that follows is served from it, or reads
+      only the rest;
+    - what is read outside the trace (the library's check of the build
+      id note) is kept for as long as the connection and the symbols do.
+    Counts what crossed the stub, and keeps the first failure for the
+    error message."""
+
+    READAHEAD_RECORDS = 4
+
+    def __init__(self):
+        self.expect = 0         # bytes the next header read fetches
+        self._stable = {}
+        self._stable_key = None
+        self.begin(0, 0)
+
+    def begin(self, addr, size):
+        """A new load of the trace object at @addr (@size bytes, 0 if
+        unknown)."""
+        self.addr, self.size = addr, size
+        self.reads = 0
+        self.bytes = 0
+        self.ranges = []
+        self.failed = None
+        self._win = None
+        inf = gdb.selected_inferior()
+        key = (inf.num, inf.pid, gen.symbols, gen.exits)
+        if key != self._stable_key:
+            self._stable, self._stable_key = {}, key
+
+    def loaded(self, header_size, slots, record_size):
+        """What the load found, to read ahead at the next one."""
+        self.expect = header_size + (slots + self.READAHEAD_RECORDS) * \
+            record_size
+
+    def _read(self, addr, size):
+        self.reads += 1
+        self.ranges.append((addr, size))
+        try:
+            data = gdb.selected_inferior().read_memory(addr, size).tobytes()
+        except (gdb.MemoryError, gdb.error) as e:
+            if self.failed is None:
+                self.failed = (addr, size, str(e))
+            raise
+        self.bytes += size
+        return data
+
+    def _inside(self, addr):
+        return self.addr <= addr < self.addr + (self.size or 1)
+
+    def __call__(self, addr, size):
+        if not self._inside(addr):
+            key = (addr, size)
+            if key not in self._stable:
+                self._stable[key] = self._read(addr, size)
+            return self._stable[key]
+        if addr == self.addr and self.size and self.expect > size:
+            n = min(self.size, self.expect)
+            try:
+                self._win = (addr, self._read(addr, n))
+                return self._win[1][:size]
+            except (gdb.MemoryError, gdb.error):
+                self.failed = None      # try what was asked for
+        if self._win is not None:
+            w0, win = self._win
+            end = w0 + len(win)
+            if w0 <= addr < end:
+                head = win[addr - w0: addr - w0 + size]
+                if len(head) == size:
+                    return head
+                return head + self._read(end, size - len(head))
+        return self._read(addr, size)
+
+
+class Loaded:
+    """What the data commands see at one halt: the library handle loaded
+    through a GuestReader."""
+
+    def __init__(self, addr, vmlinux, generation, reader):
+        self.addr = addr
+        self.vmlinux = vmlinux
+        self.gen = generation
+        self.reader = reader
+
+    @property
+    def name(self):
+        return "gdb:%s@0x%x" % (SYMBOL, self.addr)
+
+
+def read_error(addr, reader):
+    """The one line for a trace that could not be read at all."""
+    _, _, why = reader.failed
+    if why.startswith("Cannot access memory"):
+        why = ""
+    fail("cannot read %s at 0x%x: %s%s" % (SYMBOL, addr, BEFORE_IMAGE_HINT,
+                                          " (%s)" % why if why else ""))
+
+
+def invalidate():
+    """Forget what was read from the guest, as when it runs again."""
+    gen.memory += 1
 
 
 # ---- struct page ----------------------------------------------------------

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Helpers of the gdb command tests: find the kernel, the library and the
-CLI, boot QEMU halted (through scripts/esboot.py), run gdb on a plan.
+"""Helpers of the gdb command tests, on the shared harness
+(scripts/esharness): the kernel under test, QEMU halted with a gdb stub,
+gdb in batch mode on a plan of steps.
 
 The kernel is build/kernel (`make kernel`) as soon as its vmlinux has the
 symbol early_slab_trace; until then $EARLYSLAB_GDB_KERNEL may name another
@@ -8,12 +9,9 @@ kernel: a directory holding vmlinux and bzImage, or a kbuild output
 directory.
 """
 
-import json
-import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,51 +22,17 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import esboot  # noqa: E402  pylint: disable=wrong-import-position
+import esharness  # noqa: E402  pylint: disable=wrong-import-position
 
-BUILD = esboot.BUILD
-GDB_SCRIPT = ROOT / "gdb" / "earlyslab.py"
-DRIVER = HERE / "gdb_driver.py"
-LIB = BUILD / "lib" / "libearlyslab.so"
-CLI = BUILD / "bin" / "earlyslab"
-SYMBOL = "early_slab_trace"
+BUILD = esharness.BUILD
+GDB_SCRIPT = esharness.GDB_SCRIPT
+STEPS = HERE / "gdb_steps.py"
+LIB = esharness.LIB
+CLI = esharness.CLI
+SYMBOL = esharness.SYMBOL
 BASE_APPEND = esboot.BASE_APPEND + " early_kmalloc_selftest"
 TOPOLOGY = "smp2"
 BOOT_TIMEOUT = 300
-
-
-@dataclass
-class Kernel:
-    vmlinux: Path
-    bzimage: Path
-    lx_script: Path | None      # the kernel build's vmlinux-gdb.py
-    origin: str
-
-
-def has_symbol(vmlinux):
-    smap = vmlinux.parent / "System.map"
-    if smap.is_file() and smap.stat().st_mtime >= vmlinux.stat().st_mtime:
-        text = smap.read_text(errors="replace")
-    else:
-        text = subprocess.run(["nm", str(vmlinux)], capture_output=True,
-                              text=True, check=False).stdout
-    return any(l.split()[-1:] == [SYMBOL] for l in text.splitlines())
-
-
-def _objdir(kdir):
-    ver = kdir / "VERSION"
-    if ver.is_file():
-        for line in ver.read_text().splitlines():
-            if line.startswith("objdir="):
-                return Path(line.split("=", 1)[1])
-    return None
-
-
-def _lx_script(kdir):
-    for d in (_objdir(kdir), kdir, BUILD / "kernel-default-obj"):
-        if d and (d / "vmlinux-gdb.py").is_file():
-            return d / "vmlinux-gdb.py"
-    return None
-
 
 _kernel = None
 
@@ -76,42 +40,27 @@ _kernel = None
 def kernel():
     """The kernel under test, or pytest.fail with what to do."""
     global _kernel
-    if _kernel is not None:
-        return _kernel
-    cands = [(BUILD / "kernel", "build/kernel")]
-    env = os.environ.get("EARLYSLAB_GDB_KERNEL")
-    if env:
-        cands.append((Path(env), "$EARLYSLAB_GDB_KERNEL"))
-    why = []
-    for d, origin in cands:
-        vm = d / "vmlinux"
-        bz = next((p for p in (d / "bzImage", d / "arch/x86/boot/bzImage")
-                   if p.is_file()), None)
-        if not vm.is_file() or bz is None:
-            why.append("%s: no vmlinux and bzImage" % d)
-            continue
-        if not has_symbol(vm):
-            why.append("%s lacks %s (run 'make kernel' with the patch "
-                       "series)" % (vm, SYMBOL))
-            continue
-        _kernel = Kernel(vm, bz, _lx_script(d), origin)
-        return _kernel
-    pytest.fail("no kernel with CONFIG_EARLY_SLAB_TRACE: " + "; ".join(why)
-                + " (or set EARLYSLAB_GDB_KERNEL)", pytrace=False)
-    return None
+    if _kernel is None:
+        try:
+            _kernel = esharness.trace_kernel()
+        except esharness.BootError as e:
+            pytest.fail(str(e), pytrace=False)
+    return _kernel
+
+
+_tools_checked = False
 
 
 def ensure_tools():
-    """libearlyslab.so and the CLI, built when missing."""
-    if LIB.is_file() and CLI.is_file():
+    """libearlyslab.so and the CLI, up to date (make -C analyzers)."""
+    global _tools_checked
+    if _tools_checked:
         return
-    r = subprocess.run(["make", "-C", str(ROOT / "analyzers"),
-                        "BUILD=%s" % BUILD], capture_output=True, text=True,
-                       check=False)
-    if r.returncode or not LIB.is_file() or not CLI.is_file():
-        pytest.fail("make -C analyzers failed: %s"
-                    % (r.stderr.strip().splitlines() or ["?"])[-1],
-                    pytrace=False)
+    try:
+        esharness.ensure_tools()
+    except esharness.BootError as e:
+        pytest.fail(str(e), pytrace=False)
+    _tools_checked = True
 
 
 def requirements():
@@ -119,14 +68,15 @@ def requirements():
         if not shutil.which(tool):
             pytest.fail("%s not found: run 'scripts/deps.sh boot'" % tool,
                         pytrace=False)
-    if not esboot.INITRAMFS.is_file():
-        pytest.fail("%s missing: run 'make initramfs'" % esboot.INITRAMFS,
+    if not esharness.INITRAMFS.is_file():
+        pytest.fail("%s missing: run 'make initramfs'" % esharness.INITRAMFS,
                     pytrace=False)
     ensure_tools()
 
 
 @dataclass
 class Run:
+    """What gdb did with a plan: step records by key."""
     name: str
     outdir: Path
     serial: str
@@ -153,7 +103,7 @@ class Run:
         return self.step(key).get("error")
 
 
-def _fresh_dir(name):
+def fresh_dir(name):
     outdir = BUILD / "tests-gdb" / name
     if outdir.exists():
         shutil.rmtree(outdir)
@@ -162,85 +112,43 @@ def _fresh_dir(name):
 
 
 def run_driver(name, steps, vmlinux=None, port=None, env=None, pre=(),
-               lx_script=None, source=True, outdir=None, timeout=120):
-    """gdb -batch with gdb_driver.py on @steps; returns a Run."""
-    outdir = outdir or _fresh_dir(name)
-    result = outdir / "result.json"
-    plan = {"port": port, "result": str(result), "steps": list(steps)}
-    (outdir / "plan.json").write_text(json.dumps(plan, indent=1))
-    gcmd = ["gdb", "-q", "-batch", "-nx"]
-    for c in pre:
-        gcmd += ["-iex", c]
-    if vmlinux:
-        gcmd.append(str(vmlinux))
-    if lx_script:
-        gcmd += ["-ex", "source %s" % lx_script]
-    if source:
-        gcmd += ["-ex", "source %s" % GDB_SCRIPT]
-    gcmd += ["-x", str(DRIVER)]
-    (outdir / "gdb.cmd").write_text(" ".join(gcmd) + "\n")
-    e = dict(os.environ, EARLYSLAB_TEST_PLAN=str(outdir / "plan.json"))
-    e.update(env or {})
-    t0 = time.monotonic()
-    gdbp = None
-    try:
-        with open(outdir / "gdb.log", "wb") as glog:
-            gdbp = subprocess.Popen(gcmd, stdin=subprocess.DEVNULL,
-                                    stdout=glog, stderr=subprocess.STDOUT,
-                                    env=e, cwd=str(outdir))
-            try:
-                gdbp.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
-    finally:
-        esboot._kill(gdbp)      # pylint: disable=protected-access
-    res = json.loads(result.read_text()) if result.is_file() else \
-        {"steps": {}, "order": [], "fatal": "gdb wrote no result"}
-    serial = outdir / "serial.log"
+               lx_script=None, source=True, outdir=None, timeout=120,
+               serial_log=None):
+    """gdb -batch on the plan @steps; returns a Run."""
+    outdir = outdir or fresh_dir(name)
+    g = esharness.run_gdb(name, steps, outdir, vmlinux, port, env, pre,
+                          lx_script, source, timeout, kill_at_end=True)
+    serial = Path(serial_log) if serial_log else outdir / "serial.log"
     return Run(name, outdir,
                serial.read_text(errors="replace") if serial.is_file() else "",
-               (outdir / "gdb.log").read_text(errors="replace"), res,
-               time.monotonic() - t0)
+               g.log, g.result, g.seconds)
 
 
-class Guest:
-    """QEMU halted at the reset vector with a gdb stub on a free port;
-    killed by its PID."""
+class Guest(esharness.Qemu):
+    """QEMU halted at the reset vector with a gdb stub on a free port,
+    the self-test on; killed by its PID."""
 
     def __init__(self, name, append="", hold=False):
         requirements()
-        self.kernel = kernel()
-        self.outdir = _fresh_dir(name)
-        self.port = esboot.free_port()
         full = " ".join(x for x in (BASE_APPEND, append,
                                     "earlyslab.hold=1" if hold else "") if x)
-        self.serial_log = self.outdir / "serial.log"
-        cmd = esboot.qemu_command(self.kernel.bzimage, esboot.INITRAMFS,
-                                  TOPOLOGY, full, self.serial_log, self.port)
-        (self.outdir / "qemu.cmd").write_text(" ".join(cmd) + "\n")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=open(self.outdir / "qemu.log",
-                                                 "wb"),
-                                     stderr=subprocess.STDOUT)
-
-    def kill(self):
-        esboot._kill(self.proc)     # pylint: disable=protected-access
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.kill()
+        super().__init__(kernel(), full, fresh_dir(name), TOPOLOGY)
 
 
 def run_plan(name, steps, append="", hold=False, lx=True):
     """Boot halted, run the gdb plan against it, kill QEMU."""
     with Guest(name, append, hold) as g:
         k = g.kernel
-        return run_driver(name, [{"op": "connect"}] + list(steps),
-                          k.vmlinux, g.port,
+        return run_driver(name, [{"op": "connect", "required": True}]
+                          + list(steps), k.vmlinux, g.port,
                           lx_script=k.lx_script if lx else None,
                           outdir=g.outdir, timeout=BOOT_TIMEOUT)
+
+
+def call_step(key, func, **args):
+    """A plan step running func(**args) of gdb_steps.py inside gdb."""
+    return {"op": "call", "key": key, "file": str(STEPS), "func": func,
+            "args": args}
 
 
 def cli(*args):

@@ -25,12 +25,14 @@ def exec_steps(cmds):
 _runs = {}
 
 
-def static_run(name, cmds, vmlinux=True, env=None, **kw):
+def static_run(name):
+    """The gdb session STATIC[name], run once (on first use)."""
     if name not in _runs:
         gdbtest.ensure_tools()
+        cmds, vmlinux, env = STATIC[name]
         vm = gdbtest.kernel().vmlinux if vmlinux is True else vmlinux
         _runs[name] = gdbtest.run_driver("static-" + name, exec_steps(cmds),
-                                         vm, env=env, **kw)
+                                         vm, env=env)
     r = _runs[name]
     assert r.result.get("fatal") is None, r.result["fatal"]
     return r
@@ -49,7 +51,7 @@ HELP = [("help", "help earlyslab")] + \
 
 
 def test_help_for_every_command():
-    r = static_run("help", HELP)
+    r = static_run("help")
     top = r.out("help")
     for c in SUBCOMMANDS:
         assert "earlyslab %s -- " % c in top
@@ -63,7 +65,7 @@ def test_help_for_every_command():
 def test_help_usage_is_the_library_usage(cmd):
     """The docstrings' usage lines are the CLI's, as libearlyslab prints
     them (so that they cannot drift apart unnoticed)."""
-    r = static_run("help", HELP)
+    r = static_run("help")
     lib = r.out("usage " + cmd).strip()
     assert lib.startswith("earlyslab " + cmd)
     assert ("Usage: " + lib) in r.out("help " + cmd)
@@ -78,6 +80,9 @@ COMPLETE = [
     ("earlyslab dump --type getpages,sk",
      ["earlyslab dump --type getpages,skip"]),
     ("earlyslab dump --phase win", ["earlyslab dump --phase window"]),
+    # every type the library knows, none typed in the commands
+    ("earlyslab dump --type no", ["earlyslab dump --type nopages"]),
+    ("earlyslab dump --type ma", ["earlyslab dump --type mark"]),
     ("earlyslab owners --cull cac", ["earlyslab owners --cull cache"]),
     ("earlyslab check --kind window", ["earlyslab check --kind window_free"]),
     ("earlyslab export --format ch",
@@ -109,16 +114,13 @@ def test_tab_completion(tmp_path):
 
 
 def test_no_kernel_loaded():
-    r = static_run("nofile", [("status", "earlyslab status")], vmlinux=None)
+    r = static_run("nofile")
     err = r.error("status")
     assert one_line(err) and "no kernel loaded" in err
 
 
-def test_kernel_without_the_trace(tmp_path):
-    exe = shutil.which("true")
-    r = static_run("nosymbol", [("status", "earlyslab status"),
-                                ("break", "earlyslab break window")],
-                   vmlinux=exe)
+def test_kernel_without_the_trace():
+    r = static_run("nosymbol")
     for k in ("status", "break"):
         err = r.error(k)
         assert one_line(err)
@@ -131,8 +133,7 @@ NOT_CONNECTED = ["status", "dump", "owners -j", "save /tmp/x.bin", "page 1",
 
 
 def test_not_connected():
-    r = static_run("unconnected", [(c, "earlyslab " + c)
-                                   for c in NOT_CONNECTED])
+    r = static_run("unconnected")
     for c in NOT_CONNECTED:
         err = r.error(c)
         assert one_line(err), c
@@ -140,18 +141,35 @@ def test_not_connected():
 
 
 def test_library_not_built():
-    missing = "/nonexistent/libearlyslab.so"
-    r = static_run("nolib", [("help", "earlyslab dump --help")],
-                   env={"EARLYSLAB_LIB": missing})
+    missing = MISSING_LIB
+    r = static_run("nolib")
     err = r.error("help")
     assert one_line(err)
     assert missing in err and "make -C" in err and "analyzers" in err
 
 
-def test_no_python_traceback():
-    for name, r in _runs.items():
-        assert "Traceback" not in r.gdb_log, name
-        assert "Python Exception" not in r.gdb_log, name
+MISSING_LIB = "/nonexistent/libearlyslab.so"
+
+# name: (commands, vmlinux (True: the kernel's), environment)
+STATIC = {
+    "help": (HELP, True, None),
+    "nofile": ([("status", "earlyslab status")], None, None),
+    "nosymbol": ([("status", "earlyslab status"),
+                  ("break", "earlyslab break window")],
+                 shutil.which("true"), None),
+    "unconnected": ([(c, "earlyslab " + c) for c in NOT_CONNECTED], True,
+                    None),
+    "nolib": ([("help", "earlyslab dump --help")], True,
+              {"EARLYSLAB_LIB": MISSING_LIB}),
+}
+
+
+@pytest.mark.parametrize("name", STATIC)
+def test_no_python_traceback(name):
+    """Every session of this file (run here if no test has run it yet)
+    reports errors as gdb errors, never as a Python traceback."""
+    log = static_run(name).gdb_log
+    assert "Traceback" not in log and "Python Exception" not in log
 
 
 ABI_C = r"""
@@ -163,19 +181,14 @@ ABI_C = r"""
 int main(void)
 {
 	printf("{\n");
-	F(es_status, magic); F(es_status, capacity); F(es_status, head);
-	F(es_status, committed); F(es_status, torn); F(es_status, pending);
-	F(es_status, by_type); F(es_status, last_phase);
-	F(es_status, buffer_addr); F(es_status, last_ts);
-	F(es_event, seq); F(es_event, pfn); F(es_event, arg);
-	F(es_event, status); F(es_event, type); F(es_event, path);
-	F(es_event, nid_req); F(es_event, flags); F(es_event, name);
-	F(es_filter, types); F(es_filter, all_slots); F(es_filter, pfn_lo);
-	F(es_filter, cache);
-	printf("\"sizeof.es_status\": [%zu, 0], \"sizeof.es_event\": [%zu, 0],"
-	       " \"sizeof.es_filter\": [%zu, 0]\n}\n",
-	       sizeof(struct es_status), sizeof(struct es_event),
-	       sizeof(struct es_filter));
+	F(es_run, pfn); F(es_run, cache); F(es_run, order); F(es_run, name);
+	F(es_page, refcount); F(es_page, tail);
+	F(es_page_check, page); F(es_page_check, problems);
+	F(es_page_check, live_name); F(es_page_check, detail);
+	printf("\"sizeof.es_run\": [%zu, 0], \"sizeof.es_page\": [%zu, 0],"
+	       " \"sizeof.es_page_check\": [%zu, 0]\n}\n",
+	       sizeof(struct es_run), sizeof(struct es_page),
+	       sizeof(struct es_page_check));
 	return 0;
 }
 """
@@ -184,8 +197,8 @@ ABI_PY = """python
 import json, ctypes
 from earlyslab_gdb import libes
 out = {}
-for cname, cls in (("es_status", libes.Status), ("es_event", libes.Event),
-                   ("es_filter", libes.Filter)):
+for cname, cls in (("es_run", libes.Run), ("es_page", libes.Page),
+                   ("es_page_check", libes.PageCheck)):
     for f, _ in cls._fields_:
         d = getattr(cls, f)
         out["%s.%s" % (cname, f)] = [d.offset, d.size]

@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "scripts"))
 
 import esboot  # noqa: E402  pylint: disable=wrong-import-position
+import esharness  # noqa: E402  pylint: disable=wrong-import-position
 
 BUILD = esboot.BUILD
 CLI = BUILD / "bin" / "earlyslab"
@@ -107,7 +108,9 @@ def test_status_through_kcore(guest):
     out, rc = found["status -j"]
     assert rc == 0, out
     st = json.loads(out)
-    assert st["magic_ok"] and st["version"] == 1
+    fmt = esharness.header_constants()
+    assert st["magic_ok"] and int(st["magic"], 16) == fmt["EST_MAGIC"]
+    assert st["version"] == fmt["EST_VERSION"]
     assert st["phase"] == "full"    # kmem_cache_init_late() has run
     assert st["lost"] == 0 and st["torn"] == 0 and st["pending"] == 0
     assert st["committed"] == st["slots"] > 0

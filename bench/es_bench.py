@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Speed and memory of every earlyslab command, in one run, as one table.
+
+    python3 es_bench.py --earlyslab BIN --gen ES_GEN --dir DIR
+                        [--sizes 1e5,1e6,1e7] [--frames F]
+
+es_gen writes raw traces of each size over the same F page frames; each
+command and output format then reads each one, output to /dev/null. For
+every size the table gives events per second (best of --runs), then the
+time ratio of the two largest sizes (linear is 10x for 1e6 -> 1e7) and
+the peak resident memory of each (nothing is mapped from the trace: raw
+files are read with pread, so this is anonymous memory plus the binary).
+Last, `owners` against py_owners.py, a straightforward Python decoder, on
+the 1e6-event file. Nothing is asserted.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+
+COMMANDS = [
+    ("status", []),
+    ("dump", []),
+    ("dump", ["-j"]),
+    ("dump", ["--csv"]),
+    ("timeline", []),
+    ("timeline", ["-j"]),
+    ("owners", []),
+    ("owners", ["-j"]),
+    ("check", []),
+    ("check", ["-j"]),
+    ("stats", []),
+    ("stats", ["-j"]),
+    ("export", ["--format", "svg", "-o", "/dev/null"]),
+    ("export", ["--format", "chrome-trace", "-o", "/dev/null"]),
+]
+
+
+def run(argv):
+    """Wall seconds and peak RSS (KiB) of one run, output discarded."""
+    with open(os.devnull, "wb") as null:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=null, stderr=null)
+        _, status, ru = os.wait4(p.pid, 0)
+        dt = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        sys.exit("es_bench: %s exited with %d" % (" ".join(argv), code))
+    return dt, ru.ru_maxrss
+
+
+def best(argv, runs):
+    times, rss = [], 0
+    for _ in range(runs):
+        dt, m = run(argv)
+        times.append(dt)
+        rss = max(rss, m)
+    return min(times), rss
+
+
+def size_name(n):
+    e = len(str(n)) - 1
+    return "1e%d" % e if n == 10 ** e else str(n)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--earlyslab", required=True)
+    ap.add_argument("--gen", required=True)
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--sizes", default="1e5,1e6,1e7")
+    ap.add_argument("--frames", type=int, default=65536)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the generated traces")
+    args = ap.parse_args()
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    os.makedirs(args.dir, exist_ok=True)
+
+    files = {}
+    for n in sizes:
+        path = os.path.join(args.dir, "trace-%s.raw" % size_name(n))
+        if not os.path.exists(path):
+            subprocess.check_call([args.gen, "-n", str(n), "-f",
+                                   str(args.frames), "-o", path])
+        files[n] = path
+
+    print("earlyslab speed: events/s per command, traces of %s events "
+          "over %d page frames (es_gen), best of %d, %d CPUs"
+          % (", ".join(size_name(n) for n in sizes), args.frames, args.runs,
+             os.cpu_count()))
+    hdr = ["command"] + ["%s ev/s" % size_name(n) for n in sizes]
+    if len(sizes) >= 2:
+        hdr.append("%s/%s time" % (size_name(sizes[-1]),
+                                   size_name(sizes[-2])))
+    hdr += ["RSS %s" % size_name(n) for n in sizes]
+    rows = []
+    owners_1e6 = None
+    for cmd, opts in COMMANDS:
+        name = " ".join([cmd] + [o for o in opts if o not in
+                                 ("-o", "/dev/null", "--format")])
+        row, times, mems = [name], [], []
+        for n in sizes:
+            argv = [args.earlyslab, "--raw", files[n], cmd] + opts
+            # the largest traces once: a run of the slow formats takes long
+            dt, rss = best(argv, args.runs if n < 10 ** 7 else 1)
+            times.append(dt)
+            mems.append(rss)
+            row.append("%.2fM" % (n / dt / 1e6))
+            if cmd == "owners" and not opts and n == 10 ** 6:
+                owners_1e6 = dt
+        if len(sizes) >= 2:
+            row.append("%.1fx" % (times[-1] / times[-2]))
+        row += ["%.0f MB" % (m / 1024) for m in mems]
+        rows.append(row)
+        sys.stderr.write(".")
+        sys.stderr.flush()
+    sys.stderr.write("\n")
+
+    widths = [max(len(r[i]) for r in rows + [hdr]) for i in range(len(hdr))]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(hdr, widths)) + " |"
+    print(line)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) +
+              " |")
+
+    if owners_1e6:
+        py, _ = best([sys.executable, os.path.join(HERE, "py_owners.py"),
+                      files[10 ** 6]], 1)
+        print("owners on 1e6 events: earlyslab %.3f s, py_owners.py %.3f s: "
+              "%.0fx" % (owners_1e6, py, py / owners_1e6))
+    if not args.keep:
+        for path in files.values():
+            os.unlink(path)
+
+
+if __name__ == "__main__":
+    main()
