@@ -29,6 +29,8 @@ const char *es_source_name(uint32_t s)
 		return "kcore";
 	case ES_SRC_MEMORY:
 		return "memory";
+	case ES_SRC_READER:
+		return "reader";
 	}
 	return "none";
 }

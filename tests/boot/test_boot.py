@@ -26,6 +26,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,27 @@ SELFTEST_LINE = re.compile(r"early_kmalloc: selftest (PASS|FAIL)\b.*")
 HALT = "kmem_cache_init_late"   # early phase over, FULL not yet marked
 LATE = "rest_init"              # after kmem_cache_init_late: FULL marked
 EARLY_PHASES = ["early", "free_all", "window", "up"]
-# The format's sizes (tracepoints/early_slab_trace.h, version 1).
-FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE = 1, 64, 80
+
+
+def format_sizes():
+    """(EST_VERSION, sizeof(struct est_header), sizeof(struct est_record))
+    as the C compiler sees tracepoints/early_slab_trace.h."""
+    prog = ('#include <stdio.h>\n#include "early_slab_trace.h"\n'
+            'int main(void) { printf("%d %zu %zu\\n", EST_VERSION, '
+            'sizeof(struct est_header), sizeof(struct est_record)); '
+            'return 0; }\n')
+    with tempfile.TemporaryDirectory() as d:
+        exe = Path(d) / "sizes"
+        subprocess.run(["cc", "-I", str(ROOT / "tracepoints"), "-x", "c",
+                        "-", "-o", str(exe)], input=prog, text=True,
+                       check=True)
+        out = subprocess.run([str(exe)], capture_output=True, text=True,
+                             check=True).stdout
+    return tuple(int(v) for v in out.split())
+
+
+# The format's version and sizes, from the header itself.
+FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE = format_sizes()
 CLI = esboot.BUILD / "bin" / "earlyslab"
 BOOT_TIMEOUT = int(os.environ.get("EARLYSLAB_BOOT_TIMEOUT", "120"))
 
