@@ -26,9 +26,6 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
 const struct es_cmd es_cmdtab_export = {
 	.name = "export",
 	.fn = cmd_export,
-	.usage = "export --format svg|chrome-trace -o FILE [--pfn A[-B]]\n"
-		 "\t[--cache NAME|0xADDR] [--phase P,..] [--seq A[-B]]\n"
-		 "\t[--clock seq|ts] [--max-events N]\n"
-		 "\tSVG picture or Chrome/Perfetto trace JSON of a view\n"
-		 "\t('-o -': stdout)\n",
+	.usage = "export --format svg|chrome-trace -o FILE [--pfn A[-B]] [--cache NAME|0xADDR] [--phase P,..] [--seq A[-B]] [--clock seq|ts] [--max-events N]\n"
+		 "\tSVG picture or Chrome/Perfetto trace JSON of a view ('-o -': stdout)\n",
 };

@@ -759,8 +759,11 @@ static void test_export(void **state)
 		fail_msg("chrome trace: %s", ebuf);
 	ev = get(v, "traceEvents");
 	assert_true(YAJL_IS_ARRAY(ev));
-	/* 3 metadata + 2 per run (4 runs) + 5 phase slices + 1 anomaly */
-	assert_int_equal(ev->u.array.len, 3 + 8 + 5 + 1);
+	/*
+	 * 6 for the phase and anomaly tracks, 2 per process (2), 1 per frame
+	 * thread (4), 1 per run (4), 5 phase slices, 1 anomaly
+	 */
+	assert_int_equal(ev->u.array.len, 6 + 4 + 4 + 4 + 5 + 1);
 	yajl_tree_free(v);
 	unlink(svg);
 	unlink(ct);

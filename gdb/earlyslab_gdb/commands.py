@@ -287,15 +287,21 @@ Example: earlyslab stats"""
 
 
 class ExportCommand(_LibraryCommand):
-    """SVG timeline or Chrome/Perfetto trace JSON of the trace.
+    """SVG picture or Chrome/Perfetto trace JSON of a view of the trace.
 
-Usage: earlyslab export --format svg|chrome-trace -o FILE [--clock seq|ts]
+Usage: earlyslab export --format svg|chrome-trace -o FILE [--pfn A[-B]] [--cache NAME|0xADDR] [--phase P,..] [--seq A[-B]] [--clock seq|ts] [--max-events N]
 
-FILE is relative to gdb's working directory; '-o -' prints it.
-Example: earlyslab export --format svg -o boot.svg"""
+FILE is relative to gdb's working directory; '-o -' prints it. --pfn,
+--cache, --phase and --seq choose the view, as for dump; --max-events
+bounds the Chrome trace.
+Example: earlyslab export --format svg --phase early -o early.svg"""
     NAME = "export"
-    USAGE = "export --format svg|chrome-trace -o FILE [--clock seq|ts]"
-    OPTS = {"--format": FORMATS, "-o": FILE, "--clock": CLOCKS}
+    USAGE = ("export --format svg|chrome-trace -o FILE [--pfn A[-B]] "
+             "[--cache NAME|0xADDR] [--phase P,..] [--seq A[-B]] "
+             "[--clock seq|ts] [--max-events N]")
+    OPTS = {"--format": FORMATS, "-o": FILE, "--clock": CLOCKS,
+            "--pfn": None, "--cache": None, "--phase": PHASES, "--seq": None,
+            "--max-events": None}
 
 
 LIBRARY_COMMANDS = [StatusCommand, DumpCommand, TimelineCommand,
