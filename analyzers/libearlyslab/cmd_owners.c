@@ -26,11 +26,14 @@ struct sortkey {
 	int dir;	/* 1 ascending, -1 descending */
 };
 
-enum vstate { V_NONE, V_OK, V_NOT_SLAB, V_OTHER_CACHE, V_UNREADABLE };
+enum vstate {
+	V_NONE, V_OK, V_NOT_SLAB, V_OTHER_CACHE, V_UNREADABLE, V_COMPOUND
+};
 
 static const char *const vstate_names[] = {
 	[V_NONE] = "-", [V_OK] = "ok", [V_NOT_SLAB] = "not_slab",
 	[V_OTHER_CACHE] = "other_cache", [V_UNREADABLE] = "unreadable",
+	[V_COMPOUND] = "compound",
 };
 
 struct group {
@@ -265,27 +268,42 @@ static void group_csv(struct es_out *o, const struct group *g,
 	es_out_putc(o, '\n');
 }
 
-/* Hold each owner against its struct page in the dump; count mismatches. */
+/* The verdict of es_verify_run()'s problems, the gravest first. */
+static enum vstate verdict(uint32_t problems)
+{
+	if (problems & ES_PC_UNREADABLE)
+		return V_UNREADABLE;
+	if (problems & ES_PC_NOT_SLAB)
+		return V_NOT_SLAB;
+	if (problems & (ES_PC_CACHE | ES_PC_NAME))
+		return V_OTHER_CACHE;
+	if (problems)
+		return V_COMPOUND;	/* head, order, tails or refcount */
+	return V_OK;
+}
+
+/*
+ * Hold each owner against its struct pages with es_verify_run(), the one
+ * definition of agreement (gdb's crosscheck uses it too); count mismatches.
+ */
 static int verify_owners(struct ctx *c, struct owners_vec *ov,
 			 uint64_t *bad)
 {
+	struct es_page_check pc;
 	size_t i;
 
 	*bad = 0;
 	for (i = 0; i < ov->nr; i++) {
 		struct group *g = &ov->v[i];
 
-		if (es_read_page(c->t, g->run.pfn, &g->pg)) {
+		if (es_verify_run(c->t, &g->run, &pc) < 0) {
 			/* no layout at all is an input error */
 			if (c->t->pl.done && !c->t->pl.ok)
 				return fail_trace(c);
 			g->v = V_UNREADABLE;
-		} else if (!g->pg.slab) {
-			g->v = V_NOT_SLAB;
-		} else if (g->pg.slab_cache != g->run.cache) {
-			g->v = V_OTHER_CACHE;
 		} else {
-			g->v = V_OK;
+			g->pg = pc.page;
+			g->v = verdict(pc.problems);
 		}
 		*bad += g->v != V_OK;
 	}
@@ -343,8 +361,8 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 		return fail(c, "--verify lists slabs one by one: not with --cull");
 	if (!es_loaded(c->t))
 		return fail_trace(c);
-	if (verify && (!c->t->core || !c->t->vmlinux))
-		return fail_code(c, ES_ERR_NEEDS, "--verify needs --core and --vmlinux (struct pages are read from the dump)");
+	if (verify && !es_has_memory(c->t))
+		return fail_code(c, ES_ERR_NEEDS, "--verify needs --core (or a live guest) and --vmlinux: struct pages are read from memory");
 	r = es_owners(c->t, owners_collect, &ov);
 	if (r) {
 		free(ov.v);
@@ -495,7 +513,7 @@ const struct es_cmd es_cmdtab_owners = {
 	.opts_size = sizeof(struct owners_opts),
 	.usage = "owners [--sort [+|-]KEY,..] [--cull KEY,..] [--cache NAME] [--verify] [-j|-p|--csv]\n"
 		 "\tslab pages still owned at the end of the trace\n"
-		 "\t--verify: against PG_slab and slab_cache of the dump's struct pages\n"
+		 "\t--verify: against the struct pages in memory (es_verify_run())\n"
 		 "\tsort keys: pfn order cache node seq caller phase path pages count\n"
 		 "\tcull keys: cache order node caller phase path\n",
 };

@@ -551,7 +551,7 @@ static void test_json_errors(void **state)
 	json_error("usage");
 	/* without -j, the same error is the one text line */
 	run("--raw", path("clean.bin"), "owners", "--verify", NULL);
-	bad("owners: --verify needs --core and --vmlinux");
+	bad("owners: --verify needs --core (or a live guest) and --vmlinux");
 }
 
 static void test_help(void **state)

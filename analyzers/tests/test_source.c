@@ -387,7 +387,7 @@ static void test_verify_owners(void **state)
 	t = es_trace_new();
 	assert_int_equal(es_load_memory(t, s->mem, s->len, "raw"), 0);
 	assert_int_equal(es_command_str(t, 2, argv, 0, &o, &e), 2);
-	assert_non_null(strstr(e, "--verify needs --core and --vmlinux"));
+	assert_non_null(strstr(e, "--verify needs --core (or a live guest) and --vmlinux"));
 	es_free(o);
 	es_free(e);
 	assert_int_equal(es_read_page(t, 0x5000, &pg), -1);

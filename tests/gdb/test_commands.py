@@ -91,6 +91,8 @@ def data_steps(stop, outdir):
          "cmd": "earlyslab crosscheck"},
         {"op": "exec", "key": stop + ":crosscheck-j",
          "cmd": "earlyslab crosscheck -j"},
+        {"op": "exec", "key": stop + ":verify-j",
+         "cmd": "earlyslab -j owners --verify"},
         {"op": "exec", "key": stop + ":page-image",
          "cmd": "earlyslab page &%s -j" % gdbtest.SYMBOL},
         gdbtest.call_step(stop + ":owner-page", "owner_page"),
@@ -250,6 +252,18 @@ def test_crosscheck_clean(stop):
     assert "no disagreement" in r.out(stop + ":crosscheck")
     if stop != "early":
         assert cc["slabs"] > 0
+
+
+@pytest.mark.parametrize("stop", STOPS)
+def test_owners_verify_is_crosscheck(stop):
+    """owners --verify reads the live guest's struct pages through the
+    same reader and the same check as crosscheck: the same slabs, all
+    agreeing."""
+    r = boot()
+    verified = json.loads(r.out(stop + ":verify-j"))
+    cc = json.loads(r.out(stop + ":crosscheck-j"))
+    assert len(verified) == cc["slabs"]
+    assert [o["verify"] for o in verified] == ["ok"] * len(verified)
 
 
 @pytest.mark.parametrize("stop", ["late", "user"])
