@@ -831,6 +831,16 @@ static void test_reader_verify(void **state)
 	assert_int_equal(pc.problems, ES_PC_UNREADABLE);
 	assert_non_null(strstr(pc.detail, "not in the dump"));
 	assert_int_equal(es_has_memory(t), 1);
+	{
+		/* owners --verify on a live guest: the same agreement */
+		char *argv[] = { "owners", "--verify" }, *o, *e;
+
+		assert_int_equal(es_command_str(t, 2, argv, ES_OUT_JSON, &o, &e),
+				 1);
+		assert_non_null(strstr(o, "\"verify\":\"unreadable\""));
+		es_free(o);
+		es_free(e);
+	}
 	es_trace_free(t);
 
 	/* no reader, no struct pages */
