@@ -218,7 +218,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct est_header h = EST_HEADER_INIT(0);
+	struct est_header h = EST_HEADER_INIT(0, EST_ALLOC_SLUB, 0x060c00);
 	uint64_t frames = 1 << 16, i, early_end, window_end;
 	struct gen g = { .n = 1000000, .caches = 80 };
 	const char *out = NULL;

@@ -159,7 +159,7 @@ static double ts_ns(const struct timespec *t)
 
 static void reset_header(struct est_header *hdr, __u32 cap)
 {
-	struct est_header init = EST_HEADER_INIT(cap);
+	struct est_header init = EST_HEADER_INIT(cap, EST_ALLOC_SLUB, 0x060c00);
 
 	*hdr = init;
 }

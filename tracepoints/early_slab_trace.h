@@ -64,13 +64,22 @@
  * Within one version, the enums below only grow at their end; a reader
  * reports a record whose type, phase or path it does not know as bad.
  *
+ * Versions
+ * --------
+ * Version 1 (Linux 6.1, SLAB) has one &enum est_mark value and zeroes where
+ * version 2 has @allocator and @kernel_version. Version 2 adds those two
+ * header fields, so that a trace says which allocator and kernel wrote it,
+ * and the marks from EST_MARK_TRACE_INIT on. Record layout and every other
+ * enum are the same in both; a version 2 reader reads version 1 traces.
+ *
  * The kernel keeps the records in .bss and writes the header when early
  * kmalloc starts, before the first event: until then the buffer is all
  * zeroes, without the magic.
  */
 
 #define EST_MAGIC		0x43525442414c5345ULL	/* "ESLABTRC" in memory */
-#define EST_VERSION		1
+#define EST_VERSION		2
+#define EST_VERSION_MIN		1	/* oldest version readers still take */
 
 /* est_header.flags */
 #define EST_F_KEEP_OLDEST	0x0001	/* a full ring drops new events */
@@ -103,7 +112,21 @@ enum est_nopages {
 /* est_record.arg of EST_EV_MARK */
 enum est_mark {
 	EST_MARK_PERCPU = 1,	/* per-CPU areas set up, slab moved onto them */
+	EST_MARK_TRACE_INIT = 2,	/* v2: trace_init() done, ftrace is up */
+	EST_MARK_DEFERRED_DONE = 3,	/* v2: deferred struct page init done */
+	EST_MARK_MEMBLOCK_DISCARD = 4,	/* v2: memblock_discard() ran */
 	EST_MARK_MAX
+};
+
+/* Last enum est_mark value of version 1 */
+#define EST_MARK_MAX_V1		EST_MARK_PERCPU
+
+/* est_header.allocator (version 2; 0 in version 1) */
+enum est_allocator {
+	EST_ALLOC_UNKNOWN = 0,	/* a version 1 trace does not say */
+	EST_ALLOC_SLAB = 1,	/* mm/slab.c (Linux 6.1 and older) */
+	EST_ALLOC_SLUB = 2,	/* mm/slub.c */
+	EST_ALLOC_MAX
 };
 
 /* est_record.phase: where boot was when the event happened */
@@ -145,6 +168,9 @@ enum est_path {
  * @phase: the current enum est_phase, updated by the phase markers
  * @head: next sequence number to reserve (may exceed @capacity)
  * @lost: events dropped because the ring was full
+ * @allocator: enum est_allocator of the writer (version 2)
+ * @reserved16: zero
+ * @kernel_version: LINUX_VERSION_CODE of the writer (version 2)
  * @reserved: zero
  */
 struct est_header {
@@ -157,7 +183,10 @@ struct est_header {
 	__u32 phase;
 	atomic64_t head;
 	atomic64_t lost;
-	__u64 reserved[3];
+	__u16 allocator;
+	__u16 reserved16;
+	__u32 kernel_version;
+	__u64 reserved[2];
 };
 
 /**
@@ -206,8 +235,10 @@ static_assert(sizeof(struct est_record) == 80, "est_record layout");
 /**
  * EST_HEADER_INIT - static initializer of a header
  * @cap: number of record slots that follow the header
+ * @alloc: enum est_allocator of the writer
+ * @kver: the writer's kernel version, as LINUX_VERSION_CODE encodes it
  */
-#define EST_HEADER_INIT(cap) {					\
+#define EST_HEADER_INIT(cap, alloc, kver) {			\
 	.magic = EST_MAGIC,					\
 	.version = EST_VERSION,					\
 	.header_size = sizeof(struct est_header),		\
@@ -217,6 +248,8 @@ static_assert(sizeof(struct est_record) == 80, "est_record layout");
 	.phase = EST_PHASE_BOOT,				\
 	.head = ATOMIC64_INIT(0),				\
 	.lost = ATOMIC64_INIT(0),				\
+	.allocator = (alloc),					\
+	.kernel_version = (kver),				\
 }
 
 /* Writer side; the reader side, for user space, is in est_reader.h. */

@@ -27,7 +27,7 @@ enum est_hdr_error est_check_header(const struct est_header *hdr,
 		return EST_HDR_SHORT;
 	if (hdr->magic != EST_MAGIC)
 		return EST_HDR_MAGIC;
-	if (hdr->version != EST_VERSION)
+	if (hdr->version < EST_VERSION_MIN || hdr->version > EST_VERSION)
 		return EST_HDR_VERSION;
 	if (hdr->header_size < sizeof(struct est_header) ||
 	    hdr->record_size < sizeof(struct est_record) ||

@@ -59,8 +59,8 @@ int es_check_hdr(struct es_trace *t, const struct est_header *hdr,
 		return -1;
 	case EST_HDR_VERSION:
 		es_set_error(t,
-			     "%s: unsupported trace format version %u (this earlyslab reads version %u)",
-			     t->name, h->version, EST_VERSION);
+			     "%s: unsupported trace format version %u (this earlyslab reads versions %u to %u)",
+			     t->name, h->version, EST_VERSION_MIN, EST_VERSION);
 		return -1;
 	case EST_HDR_SIZES:
 		es_set_error(t,

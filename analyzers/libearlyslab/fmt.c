@@ -143,6 +143,9 @@ static void emit_event_text(struct es_out *o, const struct es_event *ev)
 	case EST_EV_MARK:
 		snprintf(extra, sizeof(extra), "[%s]",
 			 ev->arg == EST_MARK_PERCPU ? "per-CPU switch" :
+			 ev->arg == EST_MARK_TRACE_INIT ? "trace_init" :
+			 ev->arg == EST_MARK_DEFERRED_DONE ? "deferred init done" :
+			 ev->arg == EST_MARK_MEMBLOCK_DISCARD ? "memblock_discard" :
 			 "unknown mark");
 		break;
 	case EST_EV_GETPAGES:

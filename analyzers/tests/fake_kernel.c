@@ -15,7 +15,7 @@
 struct {
 	struct est_header hdr;
 	struct est_record ring[FAKE_CAP];
-} early_slab_trace = { .hdr = EST_HEADER_INIT(FAKE_CAP) };
+} early_slab_trace = { .hdr = EST_HEADER_INIT(FAKE_CAP, EST_ALLOC_SLAB, 0x060100) };
 #endif
 
 unsigned long phys_base;

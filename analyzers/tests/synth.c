@@ -19,7 +19,7 @@
 
 struct synth *synth_new(uint32_t capacity)
 {
-	struct est_header init = EST_HEADER_INIT(capacity);
+	struct est_header init = EST_HEADER_INIT(capacity, EST_ALLOC_SLAB, 0x060100);
 	struct synth *s = calloc(1, sizeof(*s));
 
 	if (!s)
@@ -479,7 +479,7 @@ int make_core(const char *path, const char *vmlinux, const struct synth *s,
 	memcpy(img + (fi.phys_base - lo_va), &phys_base, sizeof(phys_base));
 	memcpy(img + (fi.trace - lo_va), s->mem, s->len);
 	if (flags & CORE_STALE_COPY) {
-		struct est_header h = EST_HEADER_INIT(4);
+		struct est_header h = EST_HEADER_INIT(4, EST_ALLOC_SLAB, 0x060100);
 
 		memset(low + 0x400, 0, 64 + 4 * 80);
 		memcpy(low + 0x400, &h, sizeof(h));

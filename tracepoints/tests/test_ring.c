@@ -39,7 +39,7 @@ static struct est_header *live_buf;
 
 static void trace_alloc(struct trace *t, __u32 cap)
 {
-	struct est_header init = EST_HEADER_INIT(cap);
+	struct est_header init = EST_HEADER_INIT(cap, EST_ALLOC_SLUB, 0x060c00);
 
 	assert_null(live_buf);
 	t->bytes = sizeof(struct est_header) +
@@ -119,7 +119,7 @@ static void assert_payload_equal(const struct est_record *a,
 static struct static_trace {
 	struct est_header hdr;
 	struct est_record ring[16];
-} static_trace = { .hdr = EST_HEADER_INIT(16) };
+} static_trace = { .hdr = EST_HEADER_INIT(16, EST_ALLOC_SLUB, 0x060c00) };
 
 static void test_header_init(void **state)
 {
@@ -138,8 +138,14 @@ static void test_header_init(void **state)
 	assert_int_equal(h->phase, EST_PHASE_BOOT);
 	assert_int_equal(atomic64_read(&h->head), 0);
 	assert_int_equal(atomic64_read(&h->lost), 0);
-	for (i = 0; i < 3; i++)
+	assert_int_equal(h->allocator, EST_ALLOC_SLUB);
+	assert_int_equal(h->reserved16, 0);
+	assert_int_equal(h->kernel_version, 0x060c00);
+	for (i = 0; i < 2; i++)
 		assert_int_equal(h->reserved[i], 0);
+	/* the version 2 fields sit where version 1 had zeroes */
+	assert_int_equal(offsetof(struct est_header, allocator), 40);
+	assert_int_equal(offsetof(struct est_header, kernel_version), 44);
 
 	assert_int_equal(offsetof(struct static_trace, ring), 64);
 	assert_int_equal(est_check_header(h, sizeof(static_trace)),
@@ -165,7 +171,10 @@ static void test_layout(void **state)
 	assert_int_equal(offsetof(struct est_header, phase), 20);
 	assert_int_equal(offsetof(struct est_header, head), 24);
 	assert_int_equal(offsetof(struct est_header, lost), 32);
-	assert_int_equal(offsetof(struct est_header, reserved), 40);
+	assert_int_equal(offsetof(struct est_header, allocator), 40);
+	assert_int_equal(offsetof(struct est_header, reserved16), 42);
+	assert_int_equal(offsetof(struct est_header, kernel_version), 44);
+	assert_int_equal(offsetof(struct est_header, reserved), 48);
 	assert_int_equal(sizeof(struct est_header), 64);
 
 	assert_int_equal(offsetof(struct est_record, seq), 0);
@@ -443,6 +452,9 @@ static void test_check_header_errors(void **state)
 	assert_int_equal(est_check_header(&h, t.bytes), EST_HDR_VERSION);
 	h.version = 0;
 	assert_int_equal(est_check_header(&h, t.bytes), EST_HDR_VERSION);
+	h.version = EST_VERSION_MIN;	/* version 1 traces are still read */
+	assert_int_equal(est_check_header(&h, t.bytes), EST_HDR_OK);
+	h.version = 0;
 	h.record_size = 1;
 	assert_int_equal(est_check_header(&h, t.bytes), EST_HDR_VERSION);
 
@@ -497,7 +509,7 @@ static void test_check_header_errors(void **state)
  */
 static void test_check_header_short_no_overread(void **state)
 {
-	struct est_header init = EST_HEADER_INIT(4);
+	struct est_header init = EST_HEADER_INIT(4, EST_ALLOC_SLUB, 0x060c00);
 	size_t sizes[] = { 1, 8, 16, 63 };
 	size_t i;
 
