@@ -5,7 +5,10 @@
 
 BUILD ?= $(CURDIR)/build
 PYTHON ?= /usr/bin/python3
-export BUILD PYTHON
+# The kernel series of make kernel, kernel-debug, kernel-kasan and demo:
+# 6.12 (SLUB, the default) or 6.1 (SLAB); kernel-patch/$(SERIES)/.
+SERIES ?= 6.12
+export BUILD PYTHON SERIES
 
 # Kernel builds already use every core; keep the targets sequential.
 .NOTPARALLEL:
@@ -30,15 +33,18 @@ install: tools
 help:
 	@echo "make              the earlyslab command and libearlyslab (build/bin, build/lib)"
 	@echo "make install      PREFIX=/usr/local DESTDIR=: command, library, header, earlyslab.pc, man page, gdb commands, completion"
-	@echo "make demo         boot the patched kernel under gdb, catch a window free, analyse a dump"
+	@echo "make demo         boot the 6.12 kernel under gdb, catch a window free, analyse a dump"
+	@echo "                  (SERIES=6.1: on the 6.1 kernel)"
 	@echo "make test         build everything and run every test suite"
-	@echo "make kernel       build/kernel/{bzImage,vmlinux} (default config)"
-	@echo "make kernel-debug build/kernel-debug/... (DEBUG_VM, DEBUG_PAGEALLOC, ...)"
-	@echo "make kernel-kasan build/kernel-kasan/... (KASAN)"
-	@echo "make kernels      all three"
+	@echo "make kernel       build/kernel-6.12/{bzImage,vmlinux,VERSION} (Linux 6.12, SLUB)"
+	@echo "                  SERIES=6.1: build/kernel-6.1/... (Linux 6.1, SLAB)"
+	@echo "make kernel-debug build/kernel-debug-6.12/... (DEBUG_VM, DEBUG_PAGEALLOC, SLUB_DEBUG, ...)"
+	@echo "                  SERIES=6.1: build/kernel-debug-6.1/..."
+	@echo "make kernel-kasan SERIES=6.1: build/kernel-kasan-6.1/... (KASAN; 6.1 only)"
+	@echo "make kernels      all five: 6.12, debug-6.12, 6.1, debug-6.1, kasan-6.1"
 	@echo "make initramfs    build/initramfs.cpio.gz (busybox)"
 	@echo "make boot-test    only the QEMU boot matrix (pytest tests/boot)"
-	@echo "make checkpatch   checkpatch.pl --strict over kernel-patch/series"
+	@echo "make checkpatch   checkpatch.pl --strict over kernel-patch/6.12 and kernel-patch/6.1"
 	@echo "make bench        make -C bench"
 	@echo "make deps         install every package the targets use"
 	@echo "make clean        rm -rf build"
@@ -48,17 +54,22 @@ deps:
 
 kernel:
 	@bash scripts/deps.sh kernel
-	@bash scripts/build-kernel.sh default
+	@bash scripts/build-kernel.sh $(SERIES) default
 
 kernel-debug:
 	@bash scripts/deps.sh kernel
-	@bash scripts/build-kernel.sh debug
+	@bash scripts/build-kernel.sh $(SERIES) debug
 
+# Only a series with a kasan.config fragment has a KASAN kernel (6.1).
 kernel-kasan:
+	$(if $(wildcard kernel-patch/$(SERIES)/kasan.config),,$(error no KASAN kernel for SERIES=$(SERIES): kernel-patch/$(SERIES)/kasan.config does not exist (make kernel-kasan SERIES=6.1)))
 	@bash scripts/deps.sh kernel
-	@bash scripts/build-kernel.sh kasan
+	@bash scripts/build-kernel.sh $(SERIES) kasan
 
-kernels: kernel kernel-debug kernel-kasan
+kernels:
+	@bash scripts/deps.sh kernel
+	@for k in 6.12 debug-6.12 6.1 debug-6.1 kasan-6.1; do \
+		bash scripts/build-kernel.sh $$k || exit 1; done
 
 initramfs:
 	@bash scripts/deps.sh boot

@@ -1,31 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# build-kernel.sh [default|debug|kasan]  build one earlyslab kernel configuration
-# build-kernel.sh --tree           only extract and patch the source tree,
-#                                  then print its path
+# build-kernel.sh [SERIES] [VARIANT]  build one earlyslab kernel
+# build-kernel.sh NAME                 the same, by the kernel's name
+# build-kernel.sh [SERIES] --tree      only extract and patch the source
+#                                      tree, then print its path
+#
+# SERIES is a patch series of kernel-patch/: 6.12 (the default, SLUB, on
+# Debian's linux-source-6.12) or 6.1 (SLAB, on linux-source-6.1). VARIANT is
+# default, debug or kasan (kernel-patch/SERIES/kasan.config must exist). The
+# kernel's NAME is SERIES for the default variant, VARIANT-SERIES otherwise:
+# 6.12, debug-6.12, 6.1, debug-6.1, kasan-6.1.
 #
 # Steps (one status line each):
-#  1. extract /usr/src/linux-source-6.1.tar.xz to build/src/linux-6.1 and
-#     apply kernel-patch/series (no fuzz: context must match exactly, offsets
-#     are fine), once per (source version, patches);
-#  2. tinyconfig + kernel-patch/earlyslab.config (+ debug.config or
-#     kasan.config) in the
-#     kbuild output directory build/kernel-<cfg>-obj, then verify that every
-#     option of the fragments got the requested value;
+#  1. extract /usr/src/linux-source-SERIES.tar.xz to build/src/linux-SERIES
+#     and apply kernel-patch/SERIES/series (no fuzz: context must match
+#     exactly, offsets are fine), once per (source version, patches);
+#  2. tinyconfig + kernel-patch/SERIES/earlyslab.config (+ debug.config or
+#     kasan.config) in the kbuild output directory build/kernel-NAME-obj,
+#     then verify that every option of the fragments got the requested
+#     value (SLUB=y and SLUB_TINY unset on 6.12, among them);
 #  3. make bzImage (and the gdb scripts); compiler output goes to
-#     build/logs/kernel-<cfg>.log;
-#  4. copy vmlinux and bzImage to build/kernel (default),
-#     build/kernel-debug (debug) or build/kernel-kasan (kasan) and write
-#     the VERSION stamp there.
+#     build/logs/kernel-NAME.log;
+#  4. copy vmlinux and bzImage to build/kernel-NAME and write the VERSION
+#     stamp there.
 # When the stamp matches the current inputs nothing is done at all.
 #
 # Kernel cache: a built kernel is also stored, keyed by its inputs hash,
 # in $EARLYSLAB_KERNEL_CACHE (default /var/cache/earlyslab/kernels, or
 # ~/.cache/earlyslab/kernels when that is not writable; empty: no cache).
-# Another clone on the same machine with the same inputs copies it from
-# there instead of building. The newest $EARLYSLAB_KERNEL_CACHE_KEEP
-# (default 12) entries are kept.
+# The inputs are the source package and its version, the series (its
+# name, its series file and every patch it names), the fragments and this
+# script. Another clone on the same machine with the same inputs copies
+# the kernel from there instead of building. The newest
+# $EARLYSLAB_KERNEL_CACHE_KEEP (default 15) entries are kept.
 #
 # The tree is re-extracted whenever the patches change, always at the same
 # path so that the kbuild output directory stays valid: files patched by the
@@ -34,34 +42,61 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
-TARBALL=${EARLYSLAB_KSRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-SRCPKG=linux-source-6.1
-PATCHDIR=${EARLYSLAB_PATCHDIR:-$ROOT/kernel-patch}
-SRC=$BUILD/src/linux-6.1
 LOGS=$BUILD/logs
 JOBS=${JOBS:-$(nproc)}
 SELF=$ROOT/scripts/build-kernel.sh
+SERIES_LIST="6.12 6.1"
 # kbuild gets its own -j; nothing of an outer make leaks in.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-mode=build
-cfg=${1:-default}
-case "$cfg" in
-default) OUT=$BUILD/kernel; frags="earlyslab.config" ;;
-debug)   OUT=$BUILD/kernel-debug; frags="earlyslab.config debug.config" ;;
-kasan)   OUT=$BUILD/kernel-kasan; frags="earlyslab.config kasan.config" ;;
---tree)  mode=tree; cfg=tree ;;
-*) echo "usage: scripts/build-kernel.sh [default|debug|kasan|--tree]" >&2; exit 2 ;;
+usage() {
+	echo "usage: scripts/build-kernel.sh [6.12|6.1] [default|debug|kasan|--tree]" \
+		"(or a kernel name: 6.12, debug-6.12, 6.1, debug-6.1, kasan-6.1)" >&2
+	exit 2
+}
+known_series() { case " $SERIES_LIST " in *" $1 "*) return 0 ;; esac; return 1; }
+
+mode=build series=6.12 cfg=default
+case "${1:-}" in
+default-*|debug-*|kasan-*)
+	[ $# -eq 1 ] || usage
+	series=${1#*-} cfg=${1%%-*} ;;
+'') ;;
+--tree) [ $# -eq 1 ] || usage; cfg=--tree ;;
+*)	series=$1 cfg=${2:-default}
+	[ $# -le 2 ] || usage ;;
 esac
-tag="kernel[$cfg]"
-OBJ=$BUILD/kernel-$cfg-obj
-LOG=$LOGS/kernel-$cfg.log
+known_series "$series" || {
+	echo "kernel: unknown series '$series' (one of: $SERIES_LIST; see kernel-patch/)" >&2
+	exit 2
+}
+case "$cfg" in
+default) name=$series; frags="earlyslab.config" ;;
+debug|kasan) name=$cfg-$series; frags="earlyslab.config $cfg.config" ;;
+--tree) mode=tree; name=tree-$series; frags="" ;;
+*) usage ;;
+esac
+
+TARBALL=${EARLYSLAB_KSRC_TARBALL:-/usr/src/linux-source-$series.tar.xz}
+SRCPKG=linux-source-$series
+PATCHDIR=${EARLYSLAB_PATCHDIR:-$ROOT/kernel-patch/$series}
+PATCHREL=kernel-patch/$series
+SRC=$BUILD/src/linux-$series
+OUT=$BUILD/kernel-$name
+tag="kernel[$name]"
+OBJ=$BUILD/kernel-$name-obj
+LOG=$LOGS/kernel-$name.log
 
 say() { echo "$tag: $*"; }
 die() { echo "$tag: $*" >&2; exit 1; }
 rel() { echo "${1#"$ROOT"/}"; }
 sha() { sha256sum "$1" | cut -c1-64; }
 
+[ -d "$PATCHDIR" ] || die "$PATCHREL: no such series directory"
+for f in $frags; do
+	[ -f "$PATCHDIR/$f" ] ||
+		die "$PATCHREL/$f missing: no $cfg kernel for the $series series"
+done
 [ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install $SRCPKG, or scripts/deps.sh kernel)"
 pkgver=$(dpkg-query -W -f='${Version}' "$SRCPKG" 2>/dev/null) ||
 	die "$SRCPKG is not installed (scripts/deps.sh kernel)"
@@ -72,13 +107,14 @@ if [ -f "$PATCHDIR/series" ]; then
 	while read -r p _ || [ -n "${p:-}" ]; do
 		case "$p" in ''|'#'*) continue ;; esac
 		[ -f "$PATCHDIR/$p" ] ||
-			die "kernel-patch/series names $p, but kernel-patch/$p does not exist"
+			die "$PATCHREL/series names $p, but $PATCHREL/$p does not exist"
 		patches+=("$p")
 	done < "$PATCHDIR/series"
 fi
 
 tree_manifest() {
 	echo "source $SRCPKG $pkgver"
+	echo "series $series"
 	local p
 	for p in ${patches[@]+"${patches[@]}"}; do
 		echo "patch $p $(sha "$PATCHDIR/$p")"
@@ -91,7 +127,7 @@ inputs_manifest() {
 	echo "config $cfg"
 	local f
 	if [ -f "$PATCHDIR/series" ]; then
-		echo "series $(sha "$PATCHDIR/series")"
+		echo "series-file $(sha "$PATCHDIR/series")"
 	fi
 	for f in $frags; do
 		echo "fragment $f $(sha "$PATCHDIR/$f")"
@@ -103,7 +139,7 @@ mkdir -p "$BUILD/src" "$LOGS"
 
 # Serialise tree changes against builds that use the tree: extraction
 # holds the lock exclusively, a build holds it shared.
-exec 9>"$BUILD/src/.lock"
+exec 9>"$BUILD/src/.lock-$series"
 
 prepare_tree() {
 	flock -x 9
@@ -113,17 +149,17 @@ prepare_tree() {
 		return 0
 	fi
 	say "extracting $SRCPKG $pkgver to $(rel "$SRC")"
-	local new=$BUILD/src/.new failed=$BUILD/src/linux-6.1-failed
+	local new=$BUILD/src/.new-$series failed=$SRC-failed
 	rm -rf "$new" "$failed"
 	mkdir -p "$new"
 	tar -xJf "$TARBALL" -C "$new" || die "extracting $TARBALL failed"
-	local tree=$new/$SRCPKG plog=$LOGS/kernel-patches.log
+	local tree=$new/$SRCPKG plog=$LOGS/kernel-patches-$series.log
 	[ -d "$tree" ] || die "$TARBALL has no $SRCPKG/ directory"
 	: > "$plog"
 	if [ ${#patches[@]} -eq 0 ]; then
-		say "no patches (kernel-patch/series missing or empty)"
+		say "no patches ($PATCHREL/series missing or empty)"
 	else
-		say "applying ${#patches[@]} patch(es) from kernel-patch/series"
+		say "applying ${#patches[@]} patch(es) from $PATCHREL/series"
 	fi
 	local p out rc
 	: > "$tree/.earlyslab-patched-files"
@@ -144,7 +180,7 @@ prepare_tree() {
 			[ -n "$why" ] || why=$(printf '%s\n' "$out" | grep -v '^$' | tail -n 1)
 			mv "$tree" "$failed"
 			rm -rf "$new"
-			die "patch kernel-patch/$p does not apply: $why (rejects in $(rel "$failed"), log $(rel "$plog"))"
+			die "patch $PATCHREL/$p does not apply: $why (rejects in $(rel "$failed"), log $(rel "$plog"))"
 		fi
 		printf '%s\n' "$out" | sed -n 's/^patching file //p' \
 			>> "$tree/.earlyslab-patched-files"
@@ -185,12 +221,15 @@ elif mkdir -p /var/cache/earlyslab/kernels 2>/dev/null &&
 else
 	CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/earlyslab/kernels
 fi
-KEEP=${EARLYSLAB_KERNEL_CACHE_KEEP:-12}
+KEEP=${EARLYSLAB_KERNEL_CACHE_KEEP:-15}
 INSTALLED="vmlinux bzImage System.map config"
 
-# write_version DIR BUILT: the VERSION stamp of the kernel in DIR.
+# write_version DIR BUILT SECONDS: the VERSION stamp of the kernel in DIR
+# (SECONDS: how long its configuration and build took).
 write_version() {
 	{
+		echo "name=$name"
+		echo "series=$series"
 		echo "config=$cfg"
 		echo "source=$SRCPKG $pkgver"
 		echo "release=$release"
@@ -199,6 +238,7 @@ write_version() {
 		# the kernel's gdb scripts (lx- commands) for this vmlinux
 		echo "objdir=$OUT/lx"
 		echo "built=$2"
+		echo "build_seconds=$3"
 		echo
 		echo "# inputs is the sha256 of:"
 		inputs_manifest | sed 's/^/# /'
@@ -212,13 +252,14 @@ if [ -n "$entry" ] && [ -f "$entry/VERSION" ] &&
    grep -qx "inputs=$inputs" "$entry/VERSION"; then
 	rm -rf "$OUT"
 	mkdir -p "$(dirname "$OUT")"
-	tmp=$(mktemp -d "$(dirname "$OUT")/.kernel-$cfg.XXXXXX")
+	tmp=$(mktemp -d "$(dirname "$OUT")/.kernel-$name.XXXXXX")
 	cp -r "$entry/." "$tmp/" || die "copying $entry failed"
 	release=$(sed -n 's/^release=//p' "$entry/VERSION")
 	built=$(sed -n 's/^built=//p' "$entry/VERSION")
+	secs=$(sed -n 's/^build_seconds=//p' "$entry/VERSION")
 	rm -f "$tmp/VERSION"
 	mv "$tmp" "$OUT"
-	write_version "$OUT" "$built"
+	write_version "$OUT" "$built" "$secs"
 	touch "$entry"
 	say "from the kernel cache ($entry): $release, inputs ${inputs:0:12}"
 	exit 0
@@ -234,7 +275,7 @@ for f in $frags; do frag_paths+=("$PATCHDIR/$f"); done
 say "configuring: tinyconfig + ${frags// / + } in $(rel "$OBJ")"
 mkdir -p "$OBJ"
 {
-	echo "== $(date -u '+%F %T') configure $cfg (inputs $inputs)"
+	echo "== $(date -u '+%F %T') configure $name (inputs $inputs)"
 	make -C "$SRC" O="$OBJ" tinyconfig &&
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" \
 		"${frag_paths[@]}" &&
@@ -245,8 +286,15 @@ mkdir -p "$OBJ"
 	exit 1
 }
 
-# Every option of the fragments must have the requested value. Options
-# that the patches introduce may be missing while the series is empty.
+# Every option of the fragments must have the requested value, and so
+# must the allocator the series patches, whatever the fragments say
+# (tinyconfig picks SLUB_TINY on 6.12, which has no per-CPU slabs and no
+# SLUB_DEBUG). Options that the patches introduce may be missing while the
+# series is empty.
+case "$series" in
+6.1) required="SLAB y" ;;
+*) required=$(printf 'SLUB y\nSLUB_TINY n') ;;
+esac
 kconfig_has() {
 	grep -rqsE --include='Kconfig*' "^[[:space:]]*(menu)?config $1\$" "$SRC"
 }
@@ -261,9 +309,10 @@ while read -r sym want; do
 		continue
 	fi
 	bad+=("CONFIG_$sym=$want wanted, got $got")
-done < <(cat "${frag_paths[@]}" | sed -nE \
+done < <({ cat "${frag_paths[@]}" | sed -nE \
 	-e 's/^CONFIG_([A-Za-z0-9_]+)=(.*)$/\1 \2/p' \
-	-e 's/^# CONFIG_([A-Za-z0-9_]+) is not set$/\1 n/p' | sed 's/"//g')
+	-e 's/^# CONFIG_([A-Za-z0-9_]+) is not set$/\1 n/p' | sed 's/"//g'
+	echo "$required"; })
 if [ ${#bad[@]} -ne 0 ]; then
 	msg=$(printf '%s; ' "${bad[@]}")
 	die "config mismatch: ${msg%; } (see $(rel "$OBJ")/.config)"
@@ -292,8 +341,9 @@ done
 cp -L "$OBJ/vmlinux-gdb.py" "$OUT/lx/"
 cp -L "$OBJ"/scripts/gdb/linux/*.py "$OUT/lx/scripts/gdb/linux/"
 release=$(cat "$OBJ/include/config/kernel.release" 2>/dev/null || echo unknown)
-write_version "$OUT" "$(date -u '+%FT%TZ')"
-say "built $release in $(( $(date +%s) - start )) s: $(rel "$OUT")/{vmlinux,bzImage,VERSION}"
+secs=$(( $(date +%s) - start ))
+write_version "$OUT" "$(date -u '+%FT%TZ')" "$secs"
+say "built $release in $secs s: $(rel "$OUT")/{vmlinux,bzImage,VERSION}"
 
 # Store it in the cache (atomically: a copy, then a rename), then prune.
 if [ -n "$entry" ] && mkdir -p "$CACHE" 2>/dev/null; then

@@ -5,7 +5,8 @@
 #
 # Only packages that dpkg does not list as installed are installed; apt-get
 # update runs once, and only when something is missing. Groups:
-#   kernel  build a Linux 6.1 kernel from Debian's linux-source-6.1
+#   kernel  build the Linux 6.12 and 6.1 kernels from Debian's
+#           linux-source-6.12 and linux-source-6.1
 #   boot    boot it in QEMU (TCG) with a busybox initramfs, attach gdb
 #   tools   build the C tools (tracepoints/, analyzers/)
 #   tests   everything the unit tests and the boot tests need
@@ -14,7 +15,7 @@ set -eu
 
 group_pkgs() {
 	case "$1" in
-	kernel) echo linux-source-6.1 gcc make flex bison bc libelf-dev cpio \
+	kernel) echo linux-source-6.12 linux-source-6.1 gcc make flex bison bc libelf-dev cpio \
 		     xz-utils perl python3 python3-ply python3-git ;;
 	boot)   echo qemu-system-x86 busybox-static gdb cpio gzip python3 ;;
 	tools)  echo gcc make pkg-config libelf-dev libdw-dev libyajl-dev ;;

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # run-tests.sh - what `make test` runs: install the packages, build the
-# three kernels (default, debug, kasan) and the initramfs, then every suite:
+# five kernels (6.12, debug-6.12, 6.1, debug-6.1, kasan-6.1; each one comes
+# from the kernel cache when its inputs are unchanged) and the initramfs,
+# then every suite:
 #   tracepoints  make -C tracepoints test   (when tracepoints/Makefile exists)
 #   analyzers    make -C analyzers test     (when analyzers/Makefile exists;
 #                also builds build/bin/earlyslab, which the boots use)
-#   patch-sync   kernel-patch/check-sync.sh or .py (when it exists)
-#   checkpatch   scripts/checkpatch.sh
+#   patch-sync   kernel-patch/check-sync.py (tracepoints/ in every series)
+#   checkpatch   scripts/checkpatch.sh (both series)
 #   boot         pytest tests/boot (QEMU boot matrix under gdb)
 #   gdb          pytest tests/gdb (the earlyslab gdb commands on real boots)
 #   realdump     pytest tests/realdump (the earlyslab command on real
@@ -61,7 +63,7 @@ count() {
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
-	table+=("$(printf '  %-14s %4d ok %4d failed  exit %-3d %s' \
+	table+=("$(printf '  %-18s %4d ok %4d failed  exit %-3d %s' \
 		"$name" "$p" "$f" "$rc" "${log#"$ROOT"/}")")
 }
 
@@ -90,9 +92,9 @@ if [ $failed -ne 0 ]; then
 	finish
 fi
 
-suite kernel-default bash scripts/build-kernel.sh default
-suite kernel-debug bash scripts/build-kernel.sh debug
-suite kernel-kasan bash scripts/build-kernel.sh kasan
+for k in 6.12 debug-6.12 6.1 debug-6.1 kasan-6.1; do
+	suite "kernel-$k" bash scripts/build-kernel.sh "$k"
+done
 suite initramfs bash scripts/mkinitramfs.sh
 
 if [ -f tracepoints/Makefile ]; then
@@ -101,11 +103,7 @@ fi
 if [ -f analyzers/Makefile ]; then
 	suite analyzers make -C analyzers test BUILD="$BUILD"
 fi
-if [ -f kernel-patch/check-sync.sh ]; then
-	suite patch-sync bash kernel-patch/check-sync.sh
-elif [ -f kernel-patch/check-sync.py ]; then
-	suite patch-sync "$PYTHON" kernel-patch/check-sync.py
-fi
+suite patch-sync "$PYTHON" kernel-patch/check-sync.py
 suite checkpatch bash scripts/checkpatch.sh
 suite boot "$PYTHON" -m pytest -p no:cacheprovider -v -s -rfE tests/boot
 suite gdb "$PYTHON" -m pytest -p no:cacheprovider -v -s -rfE tests/gdb
