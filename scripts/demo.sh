@@ -3,7 +3,8 @@
 #
 # demo.sh - what `make demo` runs: the whole journey, on a real boot.
 #
-#   1. build (or reuse) the default kernel, the initramfs and the analyzers;
+#   1. build (or reuse) the default kernel of $SERIES (6.12, the default, or
+#      6.1: `make demo SERIES=6.1`), the initramfs and the analyzers;
 #   2. boot the kernel in QEMU (TCG, 2 CPUs, 512 MiB) with
 #      `early_kmalloc_selftest early_kmalloc_inject=window`, halted, and
 #      attach gdb with `source gdb/earlyslab.py`;
@@ -23,6 +24,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 export BUILD=${BUILD:-$ROOT/build}
 PYTHON=${PYTHON:-/usr/bin/python3}
+SERIES=${SERIES:-6.12}
+case "$SERIES" in
+6.12|6.1) ;;
+*) echo "demo: unknown SERIES '$SERIES' (6.12 or 6.1)" >&2; exit 2 ;;
+esac
+KERNEL=$SERIES
 OUT=$BUILD/demo
 APPEND="early_kmalloc_selftest early_kmalloc_inject=window"
 TOPOLOGY=smp2
@@ -33,9 +40,9 @@ say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 die() { echo "demo: $*" >&2; exit 1; }
 rel() { echo "${1#"$ROOT"/}"; }
 
-say "1. kernel, initramfs and analyzers (built once, then reused)"
+say "1. the $SERIES kernel, initramfs and analyzers (built once, then reused)"
 bash scripts/deps.sh kernel boot tools
-bash scripts/build-kernel.sh default
+bash scripts/build-kernel.sh "$SERIES" default
 bash scripts/mkinitramfs.sh
 mkdir -p "$BUILD/logs"
 make -C analyzers all BUILD="$BUILD" > "$BUILD/logs/demo-analyzers.log" 2>&1 ||
@@ -71,10 +78,10 @@ set remotetimeout 120
 monitor dump-guest-memory $CORE
 earlyslab save $RAW
 EOF
-VMLINUX=$BUILD/kernel/vmlinux
+VMLINUX=$BUILD/kernel-$KERNEL/vmlinux
 
 say "2-3. boot halted (TCG, $TOPOLOGY, '... $APPEND'), gdb $(rel "$VMLINUX"): break on the window free, look at it"
-"$PYTHON" scripts/esboot.py --topology "$TOPOLOGY" --append "$APPEND" \
+"$PYTHON" scripts/esboot.py --kernel "$KERNEL" --topology "$TOPOLOGY" --append "$APPEND" \
 	--out "$OUT" --timeout 600 --session "$OUT/session.gdb" |
 	tee "$OUT/session.log" || die "the gdb session failed (see $(rel "$OUT/gdb.log"))"
 

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Boot matrix: 2 kernels (default, debug) x every topology of
-scripts/esboot.py (smp1, smp2, numa2, numa2-cpuonly, numa2-cpuonly-boot,
-numa3, big), all with the self-test, plus two boots of the default kernel
-on smp2: one without the self-test, and one ("options") with the boot
-options slab_max_order=0, slab_nomerge, init_on_alloc=1 and init_on_free=1.
+"""Boot matrix: the five kernels (6.12, debug-6.12, 6.1, debug-6.1,
+kasan-6.1) x every topology of scripts/esboot.py (smp1, smp2, numa2,
+numa2-cpuonly, numa2-cpuonly-boot, numa3, big), all with the self-test,
+plus three boots of each series' default kernel on smp2: one without the
+self-test, one ("options") with the boot options slab_max_order=0,
+slab_nomerge, init_on_alloc=1 and init_on_free=1, and one with
+early_kmalloc=off.
 
 Every boot runs under gdb: it halts at kmem_cache_init_late (the early
 phase is over, slab is UP) and again at rest_init (after
@@ -16,8 +18,8 @@ The dumps are decoded by the earlyslab command (`earlyslab --raw FILE
 status --json` and `dump --json`), the one decoder of the trace format;
 it is built (make -C analyzers all) before the first dump is read.
 
-Needs build/kernel, build/kernel-debug and build/initramfs.cpio.gz
-(`make test` builds them).
+Needs build/kernel-*/ and build/initramfs.cpio.gz (`make test` builds
+them). One kernel: -k 'debug-6.12-'; one boot: -k '[6.12-smp2]'.
 """
 
 import collections
@@ -56,15 +58,15 @@ LATE = "rest_init"              # after kmem_cache_init_late: FULL marked
 EARLY_PHASES = ["early", "free_all", "window", "up"]
 
 
-def format_sizes():
-    """(EST_VERSION, sizeof(struct est_header), sizeof(struct est_record))
-    as the C compiler sees tracepoints/early_slab_trace.h."""
-    prog = ('#include <stdio.h>\n#include "early_slab_trace.h"\n'
-            'int main(void) { printf("%d %zu %zu\\n", EST_VERSION, '
-            'sizeof(struct est_header), sizeof(struct est_record)); '
-            'return 0; }\n')
+def format_values(*exprs):
+    """The values of C expressions (integers) over
+    tracepoints/early_slab_trace.h, as the C compiler computes them."""
+    body = "".join(f'printf("%lld\\n", (long long)({e}));' for e in exprs)
+    prog = ('#include <stddef.h>\n#include <stdio.h>\n'
+            '#include "early_slab_trace.h"\n'
+            f'int main(void) {{ {body} return 0; }}\n')
     with tempfile.TemporaryDirectory() as d:
-        exe = Path(d) / "sizes"
+        exe = Path(d) / "values"
         subprocess.run(["cc", "-I", str(ROOT / "tracepoints"), "-x", "c",
                         "-", "-o", str(exe)], input=prog, text=True,
                        check=True)
@@ -73,8 +75,18 @@ def format_sizes():
     return tuple(int(v) for v in out.split())
 
 
-# The format's version and sizes, from the header itself.
-FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE = format_sizes()
+# The format's version, sizes, header fields and enum values, from the
+# header itself.
+(FORMAT_VERSION, HEADER_SIZE, RECORD_SIZE, ALLOCATOR_OFFSET,
+ KERNEL_VERSION_OFFSET, ALLOC_SLAB, ALLOC_SLUB, MARK_PERCPU,
+ MARK_TRACE_INIT, NOPAGES_TABLE) = format_values(
+     "EST_VERSION", "sizeof(struct est_header)", "sizeof(struct est_record)",
+     "offsetof(struct est_header, allocator)",
+     "offsetof(struct est_header, kernel_version)",
+     "EST_ALLOC_SLAB", "EST_ALLOC_SLUB", "EST_MARK_PERCPU",
+     "EST_MARK_TRACE_INIT", "EST_NOPAGES_TABLE")
+# The allocator each series patches.
+SERIES_ALLOCATOR = {"6.1": ALLOC_SLAB, "6.12": ALLOC_SLUB}
 CLI = esboot.BUILD / "bin" / "earlyslab"
 BOOT_TIMEOUT = int(os.environ.get("EARLYSLAB_BOOT_TIMEOUT", "120"))
 
@@ -87,6 +99,15 @@ class Case:
     topology: str
     append: str = SELFTEST
     variant: str = ""
+
+    @property
+    def series(self):
+        return esboot.KERNELS[self.kernel]["series"]
+
+    @property
+    def flavour(self):
+        """default, debug or kasan"""
+        return esboot.KERNELS[self.kernel]["variant"]
 
     @property
     def selftest(self):
@@ -102,17 +123,19 @@ class Case:
         return BOOT_TIMEOUT * (1 + self.topo.mem // 2048)
 
 
-MATRIX = [Case(k, t) for k in ("default", "debug", "kasan")
-          for t in esboot.TOPOLOGIES]
-NOSELFTEST = Case("default", "smp2", "", "noselftest")
-OPTIONS = Case("default", "smp2",
-               f"{SELFTEST} slab_max_order=0 slab_nomerge "
-               "init_on_alloc=1 init_on_free=1", "options")
+MATRIX = [Case(k, t) for k in esboot.KERNELS for t in esboot.TOPOLOGIES]
+# The default kernel of each series, on smp2.
+DEFAULT_KERNELS = [k for k, v in esboot.KERNELS.items()
+                   if v["variant"] == "default"]
+NOSELFTEST = [Case(k, "smp2", "", "noselftest") for k in DEFAULT_KERNELS]
+OPTIONS = [Case(k, "smp2", f"{SELFTEST} slab_max_order=0 slab_nomerge "
+                "init_on_alloc=1 init_on_free=1", "options")
+           for k in DEFAULT_KERNELS]
 # early_kmalloc=off: slab starts in mm_init() as without the series.
-OFF = Case("default", "smp2", "early_kmalloc=off", "off")
-CASES = MATRIX + [NOSELFTEST, OPTIONS, OFF]
+OFF = [Case(k, "smp2", "early_kmalloc=off", "off") for k in DEFAULT_KERNELS]
+CASES = MATRIX + NOSELFTEST + OPTIONS + OFF
 # The boots whose trace has early kmalloc events.
-TRACE_CASES = [c for c in CASES if c is not OFF]
+TRACE_CASES = [c for c in CASES if c not in OFF]
 SELFTEST_CASES = [c for c in CASES if c.selftest]
 
 
@@ -122,16 +145,21 @@ def case_id(case):
 
 
 # Expected "early caches" values (order, merged, init_on_alloc,
-# init_on_free) per boot. 512 MiB is above 32 MiB, so SLAB's
-# slab_max_order is 1 and a 1500-byte cache gets order-1 slabs; slab
-# merging is on (CONFIG_SLAB_MERGE_DEFAULT=y), so the two identical
-# caches become one. slab_max_order=0, slab_nomerge, init_on_alloc=1 and
-# init_on_free=1 must already hold for the caches created early. Generic
-# KASAN keeps caches from merging (kasan_never_merge()).
+# init_on_free) per boot. On 6.1, 512 MiB is above 32 MiB, so SLAB's
+# slab_max_order is 1 and a 1500-byte cache gets order-1 slabs; on 6.12
+# SLUB gives it order 3 (slub_max_order, PAGE_ALLOC_COSTLY_ORDER). Slab
+# merging is on (SLAB_MERGE_DEFAULT=y), so the two identical caches
+# become one, except where the caches carry debug flags (slab_debug) or
+# KASAN keeps them apart (kasan_never_merge()). slab_max_order=0,
+# slab_nomerge, init_on_alloc=1 and init_on_free=1 must already hold for
+# the caches created early.
 EARLY_CACHES_EXPECTED = {
-    "default-smp2": (1, 1, 0, 0),
-    "kasan-smp2": (1, 0, 0, 0),
-    "default-smp2-options": (0, 0, 1, 1),
+    "6.1-smp2": (1, 1, 0, 0),
+    "kasan-6.1-smp2": (1, 0, 0, 0),
+    "6.1-smp2-options": (0, 0, 1, 1),
+    "6.12-smp2": (3, 1, 0, 0),
+    "debug-6.12-smp2": (3, 0, 0, 0),
+    "6.12-smp2-options": (0, 0, 1, 1),
 }
 EARLY_CACHES_CASES = [c for c in CASES if case_id(c) in EARLY_CACHES_EXPECTED]
 
@@ -470,7 +498,7 @@ DEBUG_EVIDENCE = {
 }
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.kernel == "debug"],
+@pytest.mark.parametrize("case", [c for c in CASES if c.flavour == "debug"],
                          ids=case_id)
 def test_debug_options_active(case):
     b = get_boot(case)
@@ -480,7 +508,7 @@ def test_debug_options_active(case):
                     pytrace=False)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.kernel == "kasan"],
+@pytest.mark.parametrize("case", [c for c in CASES if c.flavour == "kasan"],
                          ids=case_id)
 def test_kasan_active(case):
     """KASAN is on from kasan_init(), before early kmalloc starts: the
@@ -489,6 +517,23 @@ def test_kasan_active(case):
     b = get_boot(case)
     if "kasan: KernelAddressSanitizer initialized" not in b.serial:
         pytest.fail(f"KASAN did not start in {b.serial_log}", pytrace=False)
+
+
+def header_fields(path):
+    """(allocator, kernel_version) of the trace header in the dump PATH,
+    at the offsets the C compiler gives them."""
+    raw = Path(path).read_bytes()[:HEADER_SIZE]
+    return (int.from_bytes(raw[ALLOCATOR_OFFSET:ALLOCATOR_OFFSET + 2],
+                           "little"),
+            int.from_bytes(raw[KERNEL_VERSION_OFFSET:
+                               KERNEL_VERSION_OFFSET + 4], "little"))
+
+
+def version_code(release):
+    """LINUX_VERSION_CODE of a kernel release such as 6.12.118+."""
+    nums = [int(x) for x in re.findall(r"\d+", release)[:3]]
+    a, b, c = (nums + [0, 0, 0])[:3]
+    return (a << 16) + (b << 8) + min(c, 255)
 
 
 def check_integrity(t):
@@ -511,6 +556,21 @@ def test_trace_integrity(case):
     b = get_boot(case)
     for func in (HALT, LATE):
         check_integrity(get_trace(b, func))
+
+
+@params
+def test_trace_header_writer(case):
+    """The header says which allocator and which kernel wrote the trace."""
+    b = get_boot(case)
+    get_trace(b, LATE)
+    _, _, version = esboot.kernel_files(case.kernel)
+    alloc, kver = header_fields(b.stop(LATE)["dump"])
+    assert alloc == SERIES_ALLOCATOR[case.series], \
+        f"allocator {alloc}, expected {SERIES_ALLOCATOR[case.series]}"
+    want = version_code(version.get("release", ""))
+    assert kver == want, \
+        f"kernel_version {kver:#x}, expected {want:#x} " \
+        f"(release {version.get('release')})"
 
 
 @params_trace
@@ -581,28 +641,39 @@ def test_trace_nodes(case):
         assert r["nid_req"] == -1 or 0 <= r["nid_req"] < topo.nodes, r
 
 
+# The marks a trace has when gdb halts at rest_init, in order: the per-CPU
+# switch (inside the early phase) on both series, and trace_init() on 6.12
+# (the deferred init and memblock_discard() marks come after rest_init).
+MARKS_AT_LATE = {"6.1": [MARK_PERCPU], "6.12": [MARK_PERCPU, MARK_TRACE_INIT]}
+
+
 @params_trace
 def test_trace_marks(case):
-    """The per-CPU switch is marked once, inside the early phase; a
-    self-test boot also has the slab refused by a full table of early
-    slabs."""
+    """The marks of the boot so far, the per-CPU switch inside the early
+    phase. On 6.1 a self-test boot also has the slab refused by a full
+    table of early slabs; 6.12 has no such table, so no such refusal."""
     b = get_boot(case)
     t = get_trace(b, LATE)
     marks = t.of_type("mark")
-    assert [m["arg"] for m in marks] == [1], \
-        f"expected one per-CPU switch mark (arg 1): {marks}"
+    want = MARKS_AT_LATE[case.series]
+    assert [m["arg"] for m in marks] == want, \
+        f"expected the marks {want}: {marks}"
     assert marks[0]["phase"] == "early", marks[0]
-    if case.selftest:
-        nopages = [r for r in t.of_type("nopages") if r["arg"] == 2]
-        assert nopages, "no nopages record for the full table (arg 2)"
+    table = [r for r in t.of_type("nopages") if r["arg"] == NOPAGES_TABLE]
+    if case.series != "6.1":
+        assert not table, f"a table of early slabs was full: {table}"
+    elif case.selftest:
+        assert table, f"no nopages record for the full table " \
+            f"(arg {NOPAGES_TABLE})"
         assert all(r["phase"] == "early" and r["name"] == "kmalloc-4k"
-                   for r in nopages), nopages
+                   for r in table), table
 
 
-def test_off_means_off():
+@pytest.mark.parametrize("case", OFF, ids=case_id)
+def test_off_means_off(case):
     """early_kmalloc=off: the header is written, no event is, and slab
     starts from mm_init() as it would without the series."""
-    b = get_boot(OFF)
+    b = get_boot(case)
     assert "early_kmalloc: off" in b.serial, b.serial_log
     t = get_trace(b, LATE)
     check_integrity(t)

@@ -26,20 +26,24 @@ def version(path):
                 if "=" in line and not line.startswith("#"))
 
 
-def build(cfg, build_dir, cache):
+def build(name, build_dir, cache):
+    """scripts/build-kernel.sh NAME in BUILD_DIR with the kernel cache
+    CACHE."""
     env = dict(os.environ, BUILD=str(build_dir),
                EARLYSLAB_KERNEL_CACHE=str(cache))
-    return subprocess.run(["bash", str(SCRIPT), cfg], env=env, text=True,
+    return subprocess.run(["bash", str(SCRIPT), name], env=env, text=True,
                           capture_output=True, timeout=600)
 
 
 @pytest.mark.parametrize("kernel", list(esboot.KERNELS))
 def test_second_build_dir_uses_the_cache(kernel, tmp_path):
     cfg_dir = esboot.KERNELS[kernel]["dir"]
+    series = esboot.KERNELS[kernel]["series"]
     if not (cfg_dir / "VERSION").is_file():
-        pytest.fail(f"{cfg_dir}/VERSION missing: run 'make kernels'",
-                    pytrace=False)
+        pytest.fail(f"{cfg_dir}/VERSION missing: run 'make "
+                    f"{esboot.KERNELS[kernel]['make']}'", pytrace=False)
     have = version(cfg_dir / "VERSION")
+    assert have["name"] == kernel and have["series"] == series, have
     # A cache of one entry, made from the kernel already built.
     cache = tmp_path / "cache"
     entry = cache / have["inputs"]
@@ -49,11 +53,12 @@ def test_second_build_dir_uses_the_cache(kernel, tmp_path):
     r = build(kernel, tmp_path / "build", cache)
     assert r.returncode == 0, r.stderr
     assert "from the kernel cache" in r.stdout, r.stdout
-    assert not (tmp_path / "build" / "src" / "linux-6.1").exists(), \
+    assert not (tmp_path / "build" / "src" / f"linux-{series}").exists(), \
         "a tree was extracted"
     out = tmp_path / "build" / cfg_dir.name
     got = version(out / "VERSION")
     assert got["inputs"] == have["inputs"]
+    assert (got["name"], got["series"]) == (kernel, series), got
     assert got["objdir"] == str(out / "lx")
     for f in FILES:
         assert filecmp.cmp(cfg_dir / f, out / f, shallow=False), f
@@ -62,3 +67,22 @@ def test_second_build_dir_uses_the_cache(kernel, tmp_path):
     r = build(kernel, tmp_path / "build", cache)
     assert r.returncode == 0 and "up to date" in r.stdout, r.stdout
 
+
+
+@pytest.mark.parametrize("args, why", [
+    (["kasan-6.12"], "kernel-patch/6.12/kasan.config missing"),
+    (["6.12", "kasan"], "kernel-patch/6.12/kasan.config missing"),
+    (["5.10"], "unknown series '5.10'"),
+    (["6.1", "tiny"], "usage:"),
+])
+def test_bad_kernel_is_one_line(args, why, tmp_path):
+    """A kernel the tree cannot build is refused before any work, with
+    the reason first."""
+    env = dict(os.environ, BUILD=str(tmp_path / "build"),
+               EARLYSLAB_KERNEL_CACHE=str(tmp_path / "cache"))
+    r = subprocess.run(["bash", str(SCRIPT)] + args, env=env, text=True,
+                       capture_output=True, timeout=60, check=False)
+    assert r.returncode != 0, r.stdout
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and why in lines[0], r.stderr
+    assert not (tmp_path / "build" / "src").exists(), r.stdout

@@ -117,6 +117,6 @@ def test_unknown_topology():
     ("BUG: kernel NULL pointer dereference, address: 0000000000000068", True),
 ])
 def test_bad_patterns(line, bad):
-    b = esboot.Boot("default", "smp2", "", Path("."), Path("serial.log"),
+    b = esboot.Boot("6.12", "smp2", "", Path("."), Path("serial.log"),
                     serial=f"[    0.059212] {line}\n")
     assert bool(b.bad_lines()) == bad
