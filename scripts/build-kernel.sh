@@ -24,7 +24,9 @@
 #     build/logs/kernel-NAME.log;
 #  4. copy vmlinux and bzImage to build/kernel-NAME and write the VERSION
 #     stamp there.
-# When the stamp matches the current inputs nothing is done at all.
+# When the stamp matches the current inputs nothing is done at all. With
+# EARLYSLAB_NO_BUILD=1 a kernel that is neither up to date nor in the
+# cache is an error instead of a build.
 #
 # Kernel cache: a built kernel is also stored, keyed by its inputs hash,
 # in $EARLYSLAB_KERNEL_CACHE (default /var/cache/earlyslab/kernels, or
@@ -263,6 +265,11 @@ if [ -n "$entry" ] && [ -f "$entry/VERSION" ] &&
 	touch "$entry"
 	say "from the kernel cache ($entry): $release, inputs ${inputs:0:12}"
 	exit 0
+fi
+
+# EARLYSLAB_NO_BUILD=1: only what the stamp or the cache has, no kbuild.
+if [ -n "${EARLYSLAB_NO_BUILD:-}" ]; then
+	die "not up to date and not in the kernel cache (inputs ${inputs:0:12}), and EARLYSLAB_NO_BUILD is set"
 fi
 
 start=$(date +%s)
