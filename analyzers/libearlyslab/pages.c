@@ -143,9 +143,15 @@ static void enumerators(Dwarf_Die *en, struct found *f, bool types)
 	if (dwarf_child(en, &child))
 		return;
 	do {
+		Dwarf_Word u;
+
 		n = dwarf_diename(&child);
-		if (!n || !dwarf_attr(&child, DW_AT_const_value, &a) ||
-		    dwarf_formsdata(&a, &v))
+		if (!n || !dwarf_attr(&child, DW_AT_const_value, &a))
+			continue;
+		/* a one-byte form may read as signed: 0xf5 is no -11 here */
+		if (types && !dwarf_formudata(&a, &u))
+			v = (Dwarf_Sword)(u & 0xffffffffU);
+		else if (dwarf_formsdata(&a, &v))
 			continue;
 		if (types) {
 			/* 0x00-0xef are mapcounts; types are in the top byte */
