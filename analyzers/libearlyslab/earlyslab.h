@@ -468,6 +468,8 @@ enum es_slab_mark {
  */
 int es_kernel_info(struct es_trace *t, uint32_t *slab_mark,
 		   uint32_t *allocator);
+/* "PG_slab", "page_type", "unknown". */
+const char *es_slab_mark_name(uint32_t mark);
 
 int es_read_page(struct es_trace *t, uint64_t pfn, struct es_page *pg);
 

@@ -109,6 +109,17 @@ const char *es_allocator_name(uint32_t alloc)
 	return NAME_OF(allocator_names, alloc);
 }
 
+const char *es_slab_mark_name(uint32_t mark)
+{
+	switch (mark) {
+	case ES_SLAB_MARK_PG_SLAB:
+		return "PG_slab";
+	case ES_SLAB_MARK_PAGE_TYPE:
+		return "page_type";
+	}
+	return "unknown";
+}
+
 uint32_t es_mark_max(uint32_t version)
 {
 	if (version < EST_VERSION_MIN || version > EST_VERSION)

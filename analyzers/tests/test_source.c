@@ -928,6 +928,7 @@ static void test_reader_612(void **state)
 	if (es_kernel_info(t, &mark, &alloc))
 		fail_msg("%s", es_error(t));
 	assert_int_equal(mark, ES_SLAB_MARK_PAGE_TYPE);
+	assert_string_equal(es_slab_mark_name(mark), "page_type");
 	assert_int_equal(alloc, EST_ALLOC_SLUB);
 	memset(&run, 0, sizeof(run));
 	run.pfn = 4;
