@@ -3,7 +3,7 @@
 
 Library for the boot tests and the demo, and a small command line:
 
-  python3 scripts/esboot.py [--kernel default|debug] [--topology NAME]
+  python3 scripts/esboot.py [--kernel 6.12|debug-6.12|6.1|...] [--topology NAME]
                             [--append ARGS] [--stop FUNC ...] [--core FUNC ...]
                             [--out DIR]
 
@@ -31,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # pylint: disable=wrong-import-position,unused-import
-from esharness import (BASE_APPEND, BUILD, INITRAMFS,  # noqa: E402,F401
+from esharness import (BASE_APPEND, BUILD, DEFAULT_KERNEL,  # noqa: E402,F401
+                       INITRAMFS,
                        KERNELS, MARKER, PANIC_END,
                        TOPOLOGIES, BootError, Node, Qemu, Topology,
                        free_port, get_topology, qemu_command, run_gdb)
@@ -186,7 +187,7 @@ def _run_gdb(b, guest, stops, deadline, cores=()):
     b.gdb = _stops_record(run, stops)
 
 
-def boot(kernel="default", topology="smp2", append="", stops=(),
+def boot(kernel=DEFAULT_KERNEL, topology="smp2", append="", stops=(),
          outdir=None, timeout=180, hold=False, attach_after_init=False,
          cores=(), initrd=None, session=None):
     """Boot once; return a Boot. Raises BootError for set-up problems.
@@ -275,7 +276,7 @@ def _run_session(b, guest, commands, deadline):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Boot an earlyslab kernel in QEMU.")
-    ap.add_argument("--kernel", default="default", choices=KERNELS)
+    ap.add_argument("--kernel", default=DEFAULT_KERNEL, choices=KERNELS)
     ap.add_argument("--topology", default="smp2", choices=TOPOLOGIES,
                     help="; ".join(f"{t.name}: {t.describe()}"
                                    for t in TOPOLOGIES.values()))

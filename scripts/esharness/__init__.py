@@ -10,7 +10,8 @@ on these; tests/gdb, tests/realdump, bench/gdb_bench.py and
 scripts/demo.sh use them directly or through it.
 """
 
-from .kernels import (BASE_APPEND, MARKER, BUILD, CLI, GDB_SCRIPT, INITRAMFS, KERNELS, LIB, ROOT,
+from .kernels import (BASE_APPEND, MARKER, BUILD, CLI, DEFAULT_KERNEL, GDB_SCRIPT, INITRAMFS,
+                      KERNELS, LIB, ROOT,
                       SYMBOL, BootError, Kernel, ensure_tools, has_symbol,
                       header_constants,
                       kernel, trace_kernel)
@@ -18,7 +19,7 @@ from .qemu import (PANIC_END, TOPOLOGIES, Node, Qemu, Topology, free_port,
                    get_topology, kill, qemu_command)
 from .gdbrun import DRIVER, GdbRun, gdb_command, run_gdb
 
-__all__ = ["BASE_APPEND", "MARKER", "BUILD", "CLI", "GDB_SCRIPT", "INITRAMFS", "KERNELS", "LIB",
+__all__ = ["BASE_APPEND", "MARKER", "BUILD", "CLI", "DEFAULT_KERNEL", "GDB_SCRIPT", "INITRAMFS", "KERNELS", "LIB",
            "ROOT", "SYMBOL", "BootError", "Kernel", "ensure_tools",
            "has_symbol", "header_constants", "kernel", "trace_kernel", "PANIC_END", "TOPOLOGIES",
            "Node", "Qemu", "Topology", "free_port", "get_topology", "kill",

@@ -31,16 +31,30 @@ if str(GDB_DIR) not in sys.path:
 
 from earlyslab_gdb import kbuild  # noqa: E402  pylint: disable=wrong-import-position
 
-# "make" names of the kernels (scripts/build-kernel.sh) and the kernel
-# arguments every boot of them gets
+# The kernels of scripts/build-kernel.sh SERIES VARIANT: the patch series
+# (kernel-patch/SERIES/), the configuration variant, the directory they are
+# installed in, the make command that builds them and the kernel arguments
+# every boot of them gets. "6.12" is the project's default kernel.
+DEBUG_APPEND = "debug_pagealloc=on page_poison=1"
 KERNELS = {
-    "default": {"dir": BUILD / "kernel", "append": "", "make": "kernel"},
-    "debug": {"dir": BUILD / "kernel-debug",
-              "append": "debug_pagealloc=on page_poison=1",
-              "make": "kernel-debug"},
-    "kasan": {"dir": BUILD / "kernel-kasan", "append": "",
-              "make": "kernel-kasan"},
+    "6.12": {"series": "6.12", "variant": "default",
+             "dir": BUILD / "kernel-6.12", "append": "",
+             "make": "kernel"},
+    "debug-6.12": {"series": "6.12", "variant": "debug",
+                   "dir": BUILD / "kernel-debug-6.12",
+                   "append": DEBUG_APPEND + " slab_debug",
+                   "make": "kernel-debug"},
+    "6.1": {"series": "6.1", "variant": "default",
+            "dir": BUILD / "kernel-6.1", "append": "",
+            "make": "kernel SERIES=6.1"},
+    "debug-6.1": {"series": "6.1", "variant": "debug",
+                  "dir": BUILD / "kernel-debug-6.1", "append": DEBUG_APPEND,
+                  "make": "kernel-debug SERIES=6.1"},
+    "kasan-6.1": {"series": "6.1", "variant": "kasan",
+                  "dir": BUILD / "kernel-kasan-6.1", "append": "",
+                  "make": "kernel-kasan SERIES=6.1"},
 }
+DEFAULT_KERNEL = "6.12"
 
 
 class BootError(Exception):
@@ -61,6 +75,11 @@ class Kernel:
         return KERNELS.get(self.name, {}).get("append", "")
 
     @property
+    def series(self):
+        """The patch series (kernel-patch/SERIES/) the kernel is built from."""
+        return KERNELS.get(self.name, {}).get("series", "")
+
+    @property
     def objdir(self):
         o = self.version.get("objdir")
         return Path(o) if o else None
@@ -69,11 +88,11 @@ class Kernel:
     def lx_script(self):
         """The kernel build's vmlinux-gdb.py (the lx- commands), or None."""
         p = kbuild.lx_script(str(self.vmlinux),
-                             [str(BUILD / "kernel-default-obj")])
+                             [str(BUILD / f"kernel-{self.name}-obj")])
         return Path(p) if p else None
 
 
-def kernel(name="default"):
+def kernel(name=DEFAULT_KERNEL):
     """A kernel of scripts/build-kernel.sh; BootError when not built."""
     if name not in KERNELS:
         raise BootError(f"unknown kernel '{name}' ({', '.join(KERNELS)})")
@@ -98,12 +117,16 @@ def has_symbol(vmlinux, symbol=SYMBOL):
     return any(l.split()[-1:] == [symbol] for l in text.splitlines())
 
 
-def trace_kernel():
-    """The kernel to run the gdb commands against: build/kernel once its
-    vmlinux has early_slab_trace, else $EARLYSLAB_GDB_KERNEL (a directory
-    with vmlinux and bzImage, or a kbuild output directory). BootError
-    saying what to do otherwise."""
-    cands = [(BUILD / "kernel", "build/kernel")]
+def trace_kernel(name=DEFAULT_KERNEL):
+    """The kernel to run the gdb commands against: the kernel @name of
+    KERNELS (build/kernel-6.12 by default) once its vmlinux has
+    early_slab_trace, else $EARLYSLAB_GDB_KERNEL (a directory with vmlinux
+    and bzImage, or a kbuild output directory). BootError saying what to
+    do otherwise."""
+    if name not in KERNELS:
+        raise BootError(f"unknown kernel '{name}' ({', '.join(KERNELS)})")
+    d = KERNELS[name]["dir"]
+    cands = [(d, f"build/{d.name}")]
     env = os.environ.get("EARLYSLAB_GDB_KERNEL")
     if env:
         cands.append((Path(env), "$EARLYSLAB_GDB_KERNEL"))
@@ -116,10 +139,10 @@ def trace_kernel():
             why.append(f"{d}: no vmlinux and bzImage")
             continue
         if not has_symbol(vm):
-            why.append(f"{vm} lacks {SYMBOL} (run 'make kernel' with the "
-                       "patch series)")
+            why.append(f"{vm} lacks {SYMBOL} (run 'make "
+                       f"{KERNELS[name]['make']}' with the patch series)")
             continue
-        return Kernel("default", d, vm, bz, kbuild.read_version(str(d)),
+        return Kernel(name, d, vm, bz, kbuild.read_version(str(d)),
                       origin)
     raise BootError(f"no kernel with CONFIG_EARLY_SLAB_TRACE: "
                     f"{'; '.join(why)} (or set EARLYSLAB_GDB_KERNEL)")
