@@ -160,6 +160,16 @@ struct kmem_cache fake_cache_layout;
 unsigned long fake_other_build_marker = 0x0123456789abcdefUL;
 #endif
 
+#ifdef FAKE_612
+/* SLUB's first cache, copied away by bootstrap(): a local static */
+struct kmem_cache *fake_kmem_cache_init(void)
+{
+	static struct kmem_cache boot_kmem_cache;
+
+	return &boot_kmem_cache;
+}
+#endif
+
 void fake_slab_alloc(void)
 {
 	__asm__ volatile("nop; nop; nop; nop; nop; nop; nop; nop");

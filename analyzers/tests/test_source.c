@@ -972,6 +972,22 @@ static void test_reader_612(void **state)
 	assert_int_equal(pc.problems, ES_PC_ORDER);
 	assert_non_null(strstr(pc.detail, "compound order 1, trace says 2"));
 	pages[5 * 64] = 2;
+
+	/*
+	 * The trace names SLUB's static boot cache, the struct page the
+	 * cache bootstrap() copied it to: the same cache by its name.
+	 */
+	assert_true(f6.boot_cache != 0);
+	run.cache = f6.boot_cache;
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+	strcpy(run.name, "dentry");
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_CACHE);
+	run.cache = CACHE_C;
+	strcpy(run.name, "kmalloc-64");
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_CACHE);
+	run.cache = CACHE_B;
 	es_trace_free(t);
 
 	/* a version 1 trace does not say its allocator: nothing to compare */
