@@ -470,12 +470,33 @@ static uint64_t load_le(const unsigned char *p, uint64_t size)
 	return v;
 }
 
+/* The names of the bits set in @flags, "|" between them, into @buf. */
+static void flag_names(const struct es_page_layout *pl, uint64_t flags,
+		       char *buf, size_t len)
+{
+	size_t n = 0;
+	int b;
+
+	buf[0] = '\0';
+	for (b = 0; b < pl->nr_flags && n < len; b++) {
+		char bit[16];
+		const char *name = pl->flag_name[b];
+
+		if (!(flags >> b & 1))
+			continue;
+		if (!name[0]) {
+			snprintf(bit, sizeof(bit), "bit%d", b);
+			name = bit;
+		}
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "|" : "",
+				      name);
+	}
+}
+
 static void decode_page(const struct es_page_layout *pl,
 			const unsigned char *buf, struct es_page *pg)
 {
 	uint32_t ref;
-	size_t n = 0;
-	int b;
 
 	memcpy(&pg->flags, buf + pl->off_flags, sizeof(pg->flags));
 	memcpy(&pg->compound_head, buf + pl->off_compound_head,
@@ -502,24 +523,7 @@ static void decode_page(const struct es_page_layout *pl,
 	if (pg->slab)
 		memcpy(&pg->slab_cache, buf + pl->off_slab_cache,
 		       sizeof(pg->slab_cache));
-	pg->flag_names[0] = '\0';
-	for (b = 0; b < pl->nr_flags; b++) {
-		char bit[16];
-		const char *name = pl->flag_name[b];
-
-		if (!(pg->flags >> b & 1))
-			continue;
-		if (!name[0]) {
-			snprintf(bit, sizeof(bit), "bit%d", b);
-			name = bit;
-		}
-		n += (size_t)snprintf(pg->flag_names + n,
-				      n < sizeof(pg->flag_names) ?
-				      sizeof(pg->flag_names) - n : 0,
-				      "%s%s", n ? "|" : "", name);
-		if (n >= sizeof(pg->flag_names))
-			break;
-	}
+	flag_names(pl, pg->flags, pg->flag_names, sizeof(pg->flag_names));
 }
 
 /* The compound order kept in the first tail page, @tail1 (0 if none). */
@@ -560,6 +564,13 @@ int es_read_page(struct es_trace *t, uint64_t pfn, struct es_page *pg)
 	/* a head page's order is in its first tail: not an error if not */
 	if (pg->head && !read_pages(t, pfn + 1, 1, buf, &va))
 		pg->order = tail_order(&t->pl, buf);
+	/* 6.12: the first tail's flags are folio->_flags_1, the order below */
+	if (pg->tail && pg->head_pfn + 1 == pfn &&
+	    t->pl.size_compound_order &&
+	    t->pl.off_compound_order == t->pl.off_flags)
+		flag_names(&t->pl,
+			   pg->flags & ~((1ULL << (8 * t->pl.size_compound_order)) - 1),
+			   pg->flag_names, sizeof(pg->flag_names));
 	t->err[0] = '\0';
 	return 0;
 }

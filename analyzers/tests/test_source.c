@@ -950,6 +950,10 @@ static void test_reader_612(void **state)
 	assert_int_equal(pg.tail, 1);
 	assert_int_equal(pg.head_pfn, 4);
 	assert_int_equal(pg.slab, 0);
+	/* the first tail's flags hold the order: no flag names of it */
+	assert_int_equal(es_read_page(t, 5, &pg), 0);
+	assert_int_equal(pg.flags, 2);
+	assert_string_equal(pg.flag_names, "");
 	assert_int_equal(es_read_page(t, 1, &pg), 0);
 	assert_string_equal(pg.type_name, "buddy");
 	assert_int_equal(pg.slab, 0);

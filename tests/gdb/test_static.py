@@ -229,6 +229,9 @@ def test_ctypes_layout_matches_the_header(tmp_path):
 
 
 def _link_or_copy(src, dst):
+    # the file itself: a link to a symlink is one, and gdb looks for the
+    # hook beside the file it resolves to
+    src = os.path.realpath(src)
     try:
         os.link(src, dst)
     except OSError:
