@@ -479,7 +479,8 @@ Example: earlyslab page 0x1fecc"""
         lines.append("  refcount  %d" % st["refcount"])
         if st["page_type"] is not None:
             lines.append("  type      %s" % (st["page_type"] or "unknown"))
-        else:
+        elif st["slab"] is None or st["compound"] == "tail":
+            # a 6.1 slab keeps its objects in use in that word
             lines.append("  mapcount  %d" % st["mapcount"])
         if st["compound"] == "head":
             lines.append("  compound  head of an order-%d page" % st["order"])
