@@ -123,7 +123,9 @@ def plan(outdir):
         {"op": "exec", "key": "user:break-off", "cmd": "earlyslab break off"},
     ]
     steps += data_steps("user", outdir)
-    steps += [{"op": "exec", "key": "user:lx-dmesg", "cmd": "lx-dmesg"}]
+    steps += [{"op": "exec", "key": "user:lx-dmesg", "cmd": "lx-dmesg"},
+              {"op": "exec", "key": "user:lx-ps", "cmd": "lx-ps"},
+              {"op": "exec", "key": "user:lx-version", "cmd": "lx-version"}]
     steps += [{"op": "exec", "key": "bad:" + cmd, "cmd": "earlyslab " + cmd}
               for cmd, _ in BAD_ARGS]
     steps += [
@@ -329,7 +331,7 @@ def test_break_anomaly_silent_on_clean_boot():
     assert "removed" in r.out("user:break-off")
 
 
-def test_lx_dmesg_in_the_same_session():
+def test_lx_commands_in_the_same_session():
     r = boot()
     if gdbtest.kernel().lx_script is None:
         pytest.fail("no vmlinux-gdb.py of the kernel build (CONFIG_GDB_"
@@ -337,6 +339,11 @@ def test_lx_dmesg_in_the_same_session():
     out = r.out("user:lx-dmesg")
     assert "Linux version" in out
     assert "early_kmalloc" in out
+    # the tasks, once userspace runs: init (the initramfs' shell) is one
+    assert re.search(r"^\s*0x[0-9a-f]+\s+1\s+init\s*$", r.out("user:lx-ps"),
+                     re.M), r.out("user:lx-ps")
+    release = gdbtest.kernel().version.get("release", "")
+    assert "Linux version " + release in r.out("user:lx-version")
 
 
 @pytest.mark.parametrize("cmd,text", BAD_ARGS, ids=[c for c, _ in BAD_ARGS])
