@@ -22,6 +22,7 @@ import types
 
 API_VERSION = 2      # of the binding below: what es_api_version() must say
 NAME_LEN = 16        # ES_NAME_LEN, of struct es_run below
+NR_TYPES = 16        # ES_NR_TYPES, of struct es_status below
 # enum values looked at by names(); the filters' masks hold 32
 MAX_ENUM = 32
 
@@ -107,6 +108,34 @@ class PageCheck(ctypes.Structure):
     ]
 
 
+class Status(ctypes.Structure):
+    _fields_ = [
+        ("magic", ctypes.c_uint64),
+        ("version", ctypes.c_uint32),
+        ("header_size", ctypes.c_uint32),
+        ("record_size", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("capacity", ctypes.c_uint32),
+        ("phase", ctypes.c_uint32),
+        ("head", ctypes.c_uint64),
+        ("lost", ctypes.c_uint64),
+        ("slots", ctypes.c_uint64),
+        ("committed", ctypes.c_uint64),
+        ("torn", ctypes.c_uint64),
+        ("pending", ctypes.c_uint64),
+        ("bad", ctypes.c_uint64),
+        ("by_type", ctypes.c_uint64 * NR_TYPES),
+        ("last_phase", ctypes.c_uint32),
+        ("source", ctypes.c_uint32),
+        ("buffer_addr", ctypes.c_uint64),
+        ("phys_base", ctypes.c_uint64),
+        ("first_ts", ctypes.c_uint64),
+        ("last_ts", ctypes.c_uint64),
+        ("allocator", ctypes.c_uint32),
+        ("kernel_version", ctypes.c_uint32),
+    ]
+
+
 # typedef int (*es_run_fn)(const struct es_run *run, void *arg)
 RUN_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Run), ctypes.c_void_p)
 
@@ -126,6 +155,7 @@ _PROTOS = {
     "es_owners": (_I, [_P, RUN_FN, _P]),
     "es_verify_run": (_I, [_P, ctypes.POINTER(Run), ctypes.POINTER(PageCheck)]),
     "es_read_page": (_I, [_P, ctypes.c_uint64, ctypes.POINTER(Page)]),
+    "es_get_status": (_I, [_P, ctypes.POINTER(Status)]),
     "es_kernel_info": (_I, [_P, ctypes.POINTER(_U32), ctypes.POINTER(_U32)]),
     "es_allocator_name": (_S, [_U32]),
     "es_slab_mark_name": (_S, [_U32]),
@@ -344,6 +374,14 @@ class Trace:
             raise LibError(err.strip().replace("earlyslab: ", "", 1)
                            or "%s failed" % argv[0])
         return json.loads(out, object_hook=lambda d: types.SimpleNamespace(**d))
+
+    def counts(self):
+        """es_get_status(): the header's sizes and the slots' counts as a
+        struct, without running a command. Raises LibError."""
+        st = Status()
+        if self.lib.dll.es_get_status(self.h, ctypes.byref(st)):
+            raise LibError(self.error())
+        return st
 
     def status(self):
         """`status -j`: the header's fields and the slots' states, with
