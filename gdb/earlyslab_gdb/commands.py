@@ -668,7 +668,7 @@ options and the same output:
 Only in gdb:
   save FILE             the raw buffer, for `earlyslab --raw FILE`
   page PFN|ADDR         a pfn's timeline next to its live struct page
-  crosscheck            owned pfns against PG_slab and slab_cache
+  crosscheck            owned pfns against the slab mark and slab_cache
   break window|anomaly|off   stop when a window free / error is recorded
   watch [--count N]     print new events as the guest runs
 The library is $EARLYSLAB_LIB, else $BUILD/lib/libearlyslab.so, else
