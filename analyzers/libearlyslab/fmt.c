@@ -369,6 +369,9 @@ void es_fmt_owner_json(struct es_out *o, const struct es_run *r,
 			jkey(o, "page");
 			jmap_open(o);
 			jk_hex(o, "flags", pg->flags);
+			/* the kernel's slab mark; pg_slab: its name on 6.1 */
+			jk_bool(o, "slab", pg->slab);
+			jk_str(o, "slab_mark", es_slab_mark_name(o->t->pl.mark));
 			jk_bool(o, "pg_slab", pg->slab);
 			jk_hex(o, "slab_cache", pg->slab_cache);
 			jk_int(o, "refcount", pg->refcount);

@@ -380,6 +380,7 @@ static void test_verify_owners(void **state)
 	assert_int_equal(es_command_str(t, 2, argv, ES_OUT_JSON, &o, &e), 1);
 	assert_non_null(strstr(o, "\"verify\":\"other_cache\""));
 	assert_non_null(strstr(o, "\"verify\":\"not_slab\""));
+	assert_non_null(strstr(o, "\"slab_mark\":\"PG_slab\""));
 	es_free(o);
 	es_free(e);
 	es_trace_free(t);
