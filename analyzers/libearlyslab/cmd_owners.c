@@ -489,7 +489,7 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 			ov.nr, ov.nr == 1 ? "" : "s", pages,
 			pages == 1 ? "" : "s");
 		if (verify)
-			es_out_printf(&o, "%" PRIu64 " of %zu agree with their struct page in the dump (PG_slab, slab_cache)\n",
+			es_out_printf(&o, "%" PRIu64 " of %zu agree with their struct page in the dump (slab mark, slab_cache)\n",
 				(uint64_t)ov.nr - bad, ov.nr);
 	}
 	free(ov.v);

@@ -11,6 +11,7 @@ static int cmd_status(struct ctx *c, int argc, char **argv)
 {
 	struct es_status st;
 	struct es_out o;
+	char kver[32];
 	uint32_t i;
 	int r;
 
@@ -20,6 +21,7 @@ static int cmd_status(struct ctx *c, int argc, char **argv)
 		return fail_trace(c);
 	if ((r = es_cmd_open_out(c, &o)))
 		return r;
+	es_kernel_version_name(st.kernel_version, kver, sizeof(kver));
 	if (o.json) {
 		jmap_open(&o);
 		jk_str(&o, "file", c->t->name);
@@ -27,6 +29,9 @@ static int cmd_status(struct ctx *c, int argc, char **argv)
 		jk_hex(&o, "magic", st.magic);
 		jk_bool(&o, "magic_ok", st.magic == EST_MAGIC);
 		jk_u64(&o, "version", st.version);
+		jk_str(&o, "allocator", es_allocator_name(st.allocator));
+		jk_str(&o, "kernel_version", kver);
+		jk_u64(&o, "kernel_version_code", st.kernel_version);
 		jk_u64(&o, "header_size", st.header_size);
 		jk_u64(&o, "record_size", st.record_size);
 		jk_hex(&o, "flags", st.flags);
@@ -58,12 +63,14 @@ static int cmd_status(struct ctx *c, int argc, char **argv)
 		jmap_close(&o);
 	} else if (o.csv) {
 		es_out_printf(&o, "field,value\n");
-		es_out_printf(&o, "magic,0x%" PRIx64 "\nversion,%u\nheader_size,%u\n"
+		es_out_printf(&o, "magic,0x%" PRIx64 "\nversion,%u\nallocator,%s\n"
+			"kernel_version,%s\nheader_size,%u\n"
 			"record_size,%u\nflags,0x%x\ncapacity,%u\nhead,%" PRIu64
 			"\nlost,%" PRIu64 "\nphase,%s\nlast_phase,%s\nslots,%"
 			PRIu64 "\ncommitted,%" PRIu64 "\ntorn,%" PRIu64
 			"\npending,%" PRIu64 "\nbad,%" PRIu64 "\n",
-			st.magic, st.version, st.header_size, st.record_size,
+			st.magic, st.version, es_allocator_name(st.allocator),
+			kver, st.header_size, st.record_size,
 			st.flags, st.capacity, st.head, st.lost,
 			es_phase_name(st.phase), es_phase_name(st.last_phase),
 			st.slots, st.committed, st.torn, st.pending, st.bad);
@@ -85,7 +92,10 @@ static int cmd_status(struct ctx *c, int argc, char **argv)
 				" (found by its header)\n", st.buffer_addr);
 		es_out_printf(&o, "magic         0x%016" PRIx64 " (%s)\n", st.magic,
 			st.magic == EST_MAGIC ? "ok" : "bad");
-		es_out_printf(&o, "version       %u\n", st.version);
+		es_out_printf(&o, "version       %u (trace format)\n", st.version);
+		es_out_printf(&o, "allocator     %s\n",
+			es_allocator_name(st.allocator));
+		es_out_printf(&o, "kernel        %s\n", kver);
 		es_out_printf(&o, "sizes         header %u, record %u\n",
 			st.header_size, st.record_size);
 		es_out_printf(&o, "capacity      %u records%s\n", st.capacity,
@@ -116,5 +126,6 @@ const struct es_cmd es_cmdtab_status = {
 	.fn = cmd_status,
 	.longopts = status_opts,
 	.usage = "status [-j|-p|--csv]\n"
-		 "\theader fields, slot states, events by type, last phase\n",
+		 "\theader fields (format version, allocator and kernel that\n"
+		 "\twrote the trace), slot states, events by type, last phase\n",
 };

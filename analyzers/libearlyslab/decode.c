@@ -81,6 +81,7 @@ int es_check_hdr(struct es_trace *t, const struct est_header *hdr,
 		es_set_error(t, "%s: %s", t->name, est_hdr_error_str(e));
 		return -1;
 	}
+	t->mark_max = es_mark_max(h->version);
 	return 0;
 }
 
@@ -203,6 +204,14 @@ const char *es_bad_reason(struct es_trace *t, const struct es_event *ev,
 	memcpy(&rec, es_slot_bytes(t, ev->seq), sizeof(rec));
 	if (est_slot_status(&rec, ev->seq) != EST_SLOT_OK)
 		return "committed slot with a wrong sequence number or state";
+	if (ev->type == EST_EV_MARK &&
+	    (!ev->arg || ev->arg > t->mark_max)) {
+		if (!buf)
+			return "mark not defined in this format version";
+		snprintf(buf, n, "mark %llu is not defined in format version %u",
+			 (unsigned long long)ev->arg, t->hdr.version);
+		return buf;
+	}
 	return es_implausible(ev, buf, n);
 }
 
@@ -255,8 +264,11 @@ static inline void copy_name(char *dst, const char *src)
 	memset(dst + i, 0, ES_NAME_LEN - i);
 }
 
-/* es_implausible() == NULL, quickly for the common records. */
-static inline bool plausible(const struct est_record *rec)
+/*
+ * es_implausible() == NULL, quickly for the common records, and a mark
+ * defined in the trace's format version (1 .. @mark_max).
+ */
+static inline bool plausible(const struct est_record *rec, uint32_t mark_max)
 {
 	struct es_event ev;
 
@@ -267,11 +279,12 @@ static inline bool plausible(const struct est_record *rec)
 	case EST_EV_FREEPAGES:
 		return es_order_ok(rec->order) &&
 		       rec->pfn + (1ULL << rec->order) > rec->pfn;
+	case EST_EV_MARK:
+		return rec->arg >= 1 && rec->arg <= mark_max;
 	case EST_EV_PHASE:
 	case EST_EV_SLAB_STATE:
 	case EST_EV_LARGE:
 	case EST_EV_NOPAGES:
-	case EST_EV_MARK:
 		return true;
 	}
 	memset(&ev, 0, sizeof(ev));
@@ -330,7 +343,7 @@ static inline void decode(struct es_trace *t, uint64_t slot,
 	else
 		memset(ev->name, 0, sizeof(ev->name));
 	/* every reader of the trace takes the same records as bad */
-	if (!plausible(&rec))
+	if (!plausible(&rec, t->mark_max))
 		ev->status = ES_SLOT_BAD;
 }
 
@@ -353,6 +366,7 @@ const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
 int es_count(struct es_trace *t)
 {
 	struct es_status *c = &t->counts;
+	uint32_t mark_max = t->mark_max;
 	uint64_t i;
 	bool first = true;
 
@@ -375,6 +389,11 @@ int es_count(struct es_trace *t)
 	c->buffer_addr = t->buffer_addr;
 	c->phys_base = t->phys_base;
 	c->last_phase = t->hdr.phase < EST_PHASE_MAX ? t->hdr.phase : 0;
+	/* version 1 has zeroes there, whatever the bytes say */
+	if (t->hdr.version >= 2) {
+		c->allocator = t->hdr.allocator;
+		c->kernel_version = t->hdr.kernel_version;
+	}
 	/* what es_decode_slot() would say, without building events */
 	for (i = 0; i < t->nslots; i++) {
 		struct est_record rec;
@@ -382,7 +401,7 @@ int es_count(struct es_trace *t)
 		memcpy(&rec, slot_bytes(t, i), sizeof(rec));
 		switch (est_slot_status(&rec, i)) {
 		case EST_SLOT_OK:
-			if (plausible(&rec))
+			if (plausible(&rec, mark_max))
 				break;
 			c->bad++;
 			continue;

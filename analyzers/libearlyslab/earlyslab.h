@@ -37,7 +37,7 @@
 extern "C" {
 #endif
 
-#define ES_API_VERSION		1
+#define ES_API_VERSION		2
 
 #define ES_NAME_LEN		16	/* EST_NAME_LEN: 15 characters + NUL */
 #define ES_NO_SEQ		UINT64_MAX
@@ -189,6 +189,9 @@ struct es_status {
 	uint64_t phys_base;	/* as read from the dump (ES_SRC_CORE) */
 	uint64_t first_ts;
 	uint64_t last_ts;
+	/* API 2: who wrote the trace (0, unknown, in format version 1) */
+	uint32_t allocator;	/* enum est_allocator */
+	uint32_t kernel_version;	/* LINUX_VERSION_CODE */
 };
 
 int es_get_status(struct es_trace *t, struct es_status *st);
@@ -430,12 +433,43 @@ struct es_page {
 	uint64_t vaddr;		/* of its struct page */
 	uint64_t flags;		/* page->flags */
 	uint64_t compound_head;
-	uint64_t slab_cache;	/* struct slab's, when PG_slab is set */
+	uint64_t slab_cache;	/* struct slab's, when it is a slab page */
 	int32_t refcount;
-	uint32_t slab;		/* PG_slab */
+	uint32_t slab;		/* the kernel's slab mark: PG_slab in
+				 * page->flags, or the slab page type in
+				 * page->page_type (enum pagetype kernels) */
 	uint32_t head;		/* PG_head */
 	uint32_t tail;		/* compound_head & 1 */
+	/* API 2 */
+	uint64_t head_pfn;	/* of its compound head (@pfn if not a tail) */
+	uint32_t order;		/* compound order of a head page, else 0 */
+	uint32_t page_type;	/* the word _mapcount and page_type share */
+	int32_t mapcount;	/* _mapcount + 1, when it holds no type */
+	uint32_t typed;		/* page_type holds a type (enum pagetype) */
+	char type_name[16];	/* that type's name ("slab", "buddy"), "" */
+	char flag_names[256];	/* set bits by enum pageflags, "|" apart */
 };
+
+/*
+ * The slab mark a kernel uses, as recognised from its DWARF: enum pagetype
+ * with PGTY_slab (Linux 6.10 and later), else PG_slab of enum pageflags.
+ */
+enum es_slab_mark {
+	ES_SLAB_MARK_UNKNOWN = 0,	/* no vmlinux, no DWARF, or neither found */
+	ES_SLAB_MARK_PG_SLAB = 1,	/* bit PG_slab of page->flags */
+	ES_SLAB_MARK_PAGE_TYPE = 2,	/* page->page_type >> 24 == PGTY_slab */
+};
+
+/*
+ * es_kernel_info() - what the vmlinux's DWARF says of the kernel: its slab
+ * mark (enum es_slab_mark) and its allocator (enum est_allocator: struct
+ * kmem_cache has cpu_slab in SLUB, cpu_cache in SLAB; 0 if neither). Fails
+ * (ES_ERR_MISMATCH) when a version 2 trace says another allocator wrote it.
+ */
+int es_kernel_info(struct es_trace *t, uint32_t *slab_mark,
+		   uint32_t *allocator);
+/* "PG_slab", "page_type", "unknown". */
+const char *es_slab_mark_name(uint32_t mark);
 
 int es_read_page(struct es_trace *t, uint64_t pfn, struct es_page *pg);
 
@@ -445,7 +479,7 @@ int es_read_page(struct es_trace *t, uint64_t pfn, struct es_page *pg);
  */
 #define ES_PC_UNREADABLE	0x0001	/* its struct pages cannot be read */
 #define ES_PC_TAIL		0x0002	/* the first page is a tail page */
-#define ES_PC_NOT_SLAB		0x0004	/* PG_slab clear */
+#define ES_PC_NOT_SLAB		0x0004	/* no slab mark (PG_slab, page type) */
 #define ES_PC_NO_HEAD		0x0008	/* order > 0 and PG_head clear */
 #define ES_PC_ORDER		0x0010	/* compound_order is not the order */
 #define ES_PC_TAIL_LINK		0x0020	/* a tail's compound_head is wrong */
@@ -465,7 +499,8 @@ struct es_page_check {
 
 /*
  * es_verify_run() - hold @run (pfn, order, cache, name) against the
- * kernel's struct pages: PG_slab, PG_head and compound_order for order > 0,
+ * kernel's struct pages: its slab mark (PG_slab, or the slab page type as
+ * es_kernel_info() finds it), PG_head and the compound order for order > 0,
  * every tail's compound_head, refcount >= 1, slab_cache and that cache's
  * name (which begins with the trace's truncated copy). Offsets, flag bits
  * and sizes come from the vmlinux's DWARF. Returns 0 when all agree, 1
@@ -500,6 +535,12 @@ const char *es_type_name(uint32_t type);	/* "getpages", ... */
 const char *es_phase_name(uint32_t phase);	/* "boot", ... */
 const char *es_path_name(uint32_t path);	/* "none", "memblock", ... */
 const char *es_slot_name(uint32_t status);	/* "ok", "torn", ... */
+const char *es_mark_name(uint32_t mark);	/* "percpu", "trace_init", ... */
+const char *es_allocator_name(uint32_t alloc);	/* "SLAB", "SLUB", "unknown" */
+/* The last enum est_mark a trace of format @version defines (0: none). */
+uint32_t es_mark_max(uint32_t version);
+/* "6.12.118" of a LINUX_VERSION_CODE, "unknown" for 0; returns @buf. */
+const char *es_kernel_version_name(uint32_t code, char *buf, size_t len);
 const char *es_kind_name(uint32_t kind);	/* "window_free", ... */
 const char *es_severity_name(uint32_t sev);	/* "warning", "error" */
 uint32_t es_kind_severity(uint32_t kind);

@@ -75,18 +75,29 @@ struct es_core {
 struct es_page_layout {
 	bool done;
 	bool ok;
+	bool dwarf_done;
+	bool dwarf_ok;
 	uint64_t page_size;	/* sizeof(struct page) */
 	uint64_t off_flags;
 	uint64_t off_refcount;
 	uint64_t off_compound_head;
 	uint64_t off_compound_order;	/* in the first tail page */
 	uint64_t size_compound_order;	/* 0: the kernel has no such field */
+	uint64_t off_page_type;		/* page_type, or _mapcount */
+	uint64_t size_page_type;	/* 4, or 0: none */
 	uint64_t off_slab_cache;	/* in struct slab */
 	uint64_t off_cache_name;	/* in struct kmem_cache */
 	bool have_cache_name;
+	uint32_t mark;			/* enum es_slab_mark */
+	uint32_t allocator;		/* enum est_allocator, from the DWARF */
 	int pg_slab;
 	int pg_head;
+	int pgty_slab;
+	int nr_flags;			/* __NR_PAGEFLAGS, 0 if unknown */
+	char flag_name[64][24];		/* enum pageflags, "PG_" left out */
+	char type_name[16][16];		/* enum pagetype 0xf0.., "PGTY_" left out */
 	uint64_t vmemmap;
+	int errcode;
 	char err[256];
 };
 
@@ -101,6 +112,7 @@ struct es_trace {
 	enum es_source source;
 	bool loaded;
 	struct est_header hdr;		/* aligned copy of the header */
+	uint32_t mark_max;		/* es_mark_max(hdr.version) */
 	uint64_t nslots;		/* min(head, capacity) */
 	uint64_t buffer_addr;
 	uint64_t phys_base;

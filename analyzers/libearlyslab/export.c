@@ -314,6 +314,15 @@ static int col_event(struct es_replay *r, const struct es_event *ev)
 	struct exp *x = c->x;
 
 	x->slot++;
+	if (ev->status == ES_SLOT_OK && ev->type == EST_EV_MARK) {
+		if (x->nmarks == EXP_MAX_MARKS) {
+			x->marks_dropped++;
+			return 0;
+		}
+		x->marks[x->nmarks].seq = ev->seq;
+		x->marks[x->nmarks++].mark = (uint32_t)ev->arg;
+		return 0;
+	}
 	if (ev->status != ES_SLOT_OK || ev->type != EST_EV_PHASE ||
 	    ev->phase >= EST_PHASE_MAX || ev->phase == x->cur_phase)
 		return 0;

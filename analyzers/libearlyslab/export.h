@@ -39,6 +39,8 @@
 
 /* Phase changes kept for the shading and the phase track. */
 #define EXP_MAX_SPANS 1024
+/* Boot marks (EST_EV_MARK) kept for the phase track; a boot has four. */
+#define EXP_MAX_MARKS 64
 
 /*
  * Chrome trace events written at most, by default: about 400 bytes each,
@@ -62,6 +64,11 @@ struct exp_cache {
 struct exp_span {
 	uint64_t seq; /* first sequence number of the phase */
 	uint32_t phase;
+};
+
+struct exp_mark {
+	uint64_t seq;
+	uint32_t mark; /* enum est_mark */
 };
 
 struct exp_row {
@@ -116,6 +123,9 @@ struct exp {
 	size_t nspans;
 	uint64_t spans_dropped;
 	uint32_t cur_phase;
+	struct exp_mark marks[EXP_MAX_MARKS];
+	size_t nmarks;
+	uint64_t marks_dropped;
 	/* counts over the view */
 	uint64_t runs;
 	uint64_t nheads; /* rows where a run starts */

@@ -548,6 +548,20 @@ static void draw_phases(struct exp *x, struct svg *s)
 		     "fill=\"#333\"", name);
 		lane_end[l] = x0 + 2 + w + 4;
 	}
+	/* the boot marks: a dashed line each, named in its tooltip */
+	for (i = 0; i < x->nmarks; i++) {
+		uint64_t seq = x->marks[i].seq;
+		double mx;
+
+		if (seq < x->lo || seq >= x->end)
+			continue;
+		mx = xpos(x, s, seq);
+		fprintf(f,
+			"<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%.0f\" stroke=\"#555\" stroke-width=\"0.8\" stroke-dasharray=\"3,2\"><title>mark %s, seq %" PRIu64
+			"</title></line>\n",
+			mx, SVG_TOP, mx, SVG_TOP + s->plot_h,
+			es_mark_name(x->marks[i].mark), seq);
+	}
 	fputs("</g>\n", f);
 }
 

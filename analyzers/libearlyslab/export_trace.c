@@ -205,6 +205,28 @@ static int tw_event(struct es_replay *r, const struct es_event *ev)
 	return 0;
 }
 
+/*
+ * An instant event on the phases' process, up to its "args" key: at @seq,
+ * or at @ts with --clock ts.
+ */
+static void instant(struct exp *x, struct es_out *o, const char *name,
+		    const char *cat, long long tid, uint64_t seq, uint64_t ts)
+{
+	jmap_open(o);
+	jk_str(o, "name", name);
+	jk_str(o, "cat", cat);
+	jk_str(o, "ph", "i");
+	jk_str(o, "s", "t");
+	jk_int(o, "pid", PID_PHASES);
+	jk_int(o, "tid", tid);
+	jkey(o, "ts");
+	if (x->opt->clock_ts)
+		yajl_gen_double(o->g, us(x, ts));
+	else
+		ju64(o, seq);
+	jkey(o, "args");
+}
+
 static int tw_anomaly(struct es_replay *r, const struct es_anomaly *a)
 {
 	struct exp *x = r->arg;
@@ -222,21 +244,9 @@ static int tw_anomaly(struct es_replay *r, const struct es_anomaly *a)
 		return 0;
 	}
 	w->written++;
-	jmap_open(o);
-	jk_str(o, "name", es_kind_name(a->kind));
-	jk_str(o, "cat", es_severity_name(a->severity));
-	jk_str(o, "ph", "i");
-	jk_str(o, "s", "t");
-	jk_int(o, "pid", PID_PHASES);
-	jk_int(o, "tid", TID_ANOMALIES);
-	jkey(o, "ts");
-	if (x->opt->clock_ts)
-		yajl_gen_double(o->g, us(x, a->seq == ES_NO_SEQ ?
-						    x->t->counts.last_ts :
-						    a->ts));
-	else
-		ju64(o, seq);
-	jkey(o, "args");
+	instant(x, o, es_kind_name(a->kind), es_severity_name(a->severity),
+		TID_ANOMALIES, seq,
+		a->seq == ES_NO_SEQ ? x->t->counts.last_ts : a->ts);
 	jmap_open(o);
 	jk_seq(o, "seq", a->seq);
 	jkey(o, "pfn");
@@ -275,6 +285,21 @@ static void phase_slices(struct exp *x, struct tw *w)
 		jk_int(o, "pid", PID_PHASES);
 		jk_int(o, "tid", TID_PHASES);
 		ts_dur(x, o, a, ts_of(x, a), b, ts_of(x, b));
+		jmap_close(o);
+		w->written++;
+	}
+	/* the boot marks, instants on the phase track */
+	for (i = 0; i < x->nmarks; i++) {
+		uint64_t seq = x->marks[i].seq;
+
+		if (seq < x->lo || seq >= x->end)
+			continue;
+		instant(x, o, es_mark_name(x->marks[i].mark), "mark",
+			TID_PHASES, seq, ts_of(x, seq));
+		jmap_open(o);
+		jk_u64(o, "seq", seq);
+		jk_str(o, "mark", es_mark_name(x->marks[i].mark));
+		jmap_close(o);
 		jmap_close(o);
 		w->written++;
 	}
@@ -332,7 +357,8 @@ int exp_trace(struct exp *x)
 	tracks(x, &w);
 	/* what is left for the runs, their threads' names and processes' */
 	w.budget_anomalies = x->opt->max_events / 10;
-	room = w.written + x->nspans + w.budget_anomalies + 2 * w.ngroups;
+	room = w.written + x->nspans + x->nmarks + w.budget_anomalies +
+	       2 * w.ngroups;
 	w.budget_runs = x->opt->max_events > room ? x->opt->max_events - room :
 						    0;
 	if (x->runs + x->nheads > w.budget_runs) {

@@ -35,14 +35,36 @@ const char *es_source_name(uint32_t s)
 	return "none";
 }
 
-/* SLAB's enum slab_state in 6.1 */
-static const char *slab_state_name(uint64_t v)
+/*
+ * enum slab_state of the allocator that wrote the trace: SLAB's in 6.1,
+ * SLUB's (no PARTIAL_NODE) in 6.12. A version 1 trace is SLAB's.
+ */
+static const char *slab_state_name(const struct es_trace *t, uint64_t v)
 {
-	static const char *const names[] = {
+	static const char *const slab[] = {
 		"DOWN", "PARTIAL", "PARTIAL_NODE", "UP", "FULL"
 	};
+	static const char *const slub[] = { "DOWN", "PARTIAL", "UP", "FULL" };
 
-	return v < 5 ? names[v] : "?";
+	if (t->hdr.version >= 2 && t->hdr.allocator == EST_ALLOC_SLUB)
+		return v < 4 ? slub[v] : "?";
+	return v < 5 ? slab[v] : "?";
+}
+
+/* What a mark says, in the dump's text. */
+static const char *mark_text(uint64_t mark)
+{
+	switch (mark) {
+	case EST_MARK_PERCPU:
+		return "per-CPU switch";
+	case EST_MARK_TRACE_INIT:
+		return "trace_init";
+	case EST_MARK_DEFERRED_DONE:
+		return "deferred init done";
+	case EST_MARK_MEMBLOCK_DISCARD:
+		return "memblock_discard";
+	}
+	return "unknown mark";
 }
 
 static void emit_event_json(struct es_out *o, const struct es_event *ev)
@@ -69,6 +91,10 @@ static void emit_event_json(struct es_out *o, const struct es_event *ev)
 	jk_caller(o, "caller", ev->caller);
 	jk_u64(o, "ts", ev->ts);
 	jk_u64(o, "arg", ev->arg);
+	if (ev->type == EST_EV_MARK)
+		jk_str(o, "mark", es_mark_name((uint32_t)ev->arg));
+	else if (ev->type == EST_EV_SLAB_STATE)
+		jk_str(o, "slab_state", slab_state_name(o->t, ev->arg));
 	if (ev->type >= EST_EV_MAX || !ev->type)
 		jk_u64(o, "type_value", ev->type);
 	jmap_close(o);
@@ -125,7 +151,7 @@ static void emit_event_text(struct es_out *o, const struct es_event *ev)
 		break;
 	case EST_EV_SLAB_STATE:
 		snprintf(extra, sizeof(extra), "[slab_state=%s(%" PRIu64 ")]",
-			 slab_state_name(ev->arg), ev->arg);
+			 slab_state_name(o->t, ev->arg), ev->arg);
 		break;
 	case EST_EV_SKIP:
 		snprintf(extra, sizeof(extra), "[pages=%" PRIu64 "]",
@@ -141,12 +167,7 @@ static void emit_event_text(struct es_out *o, const struct es_event *ev)
 			 "unknown reason");
 		break;
 	case EST_EV_MARK:
-		snprintf(extra, sizeof(extra), "[%s]",
-			 ev->arg == EST_MARK_PERCPU ? "per-CPU switch" :
-			 ev->arg == EST_MARK_TRACE_INIT ? "trace_init" :
-			 ev->arg == EST_MARK_DEFERRED_DONE ? "deferred init done" :
-			 ev->arg == EST_MARK_MEMBLOCK_DISCARD ? "memblock_discard" :
-			 "unknown mark");
+		snprintf(extra, sizeof(extra), "[%s]", mark_text(ev->arg));
 		break;
 	case EST_EV_GETPAGES:
 		if (ev->flags & EST_RF_EARLY_PAGE)
@@ -348,6 +369,9 @@ void es_fmt_owner_json(struct es_out *o, const struct es_run *r,
 			jkey(o, "page");
 			jmap_open(o);
 			jk_hex(o, "flags", pg->flags);
+			/* the kernel's slab mark; pg_slab: its name on 6.1 */
+			jk_bool(o, "slab", pg->slab);
+			jk_str(o, "slab_mark", es_slab_mark_name(o->t->pl.mark));
 			jk_bool(o, "pg_slab", pg->slab);
 			jk_hex(o, "slab_cache", pg->slab_cache);
 			jk_int(o, "refcount", pg->refcount);

@@ -57,7 +57,9 @@ static void drop_source(struct es_trace *t)
 	t->io_failed = false;
 	es_core_close(t->core);
 	t->core = NULL;
-	memset(&t->pl, 0, sizeof(t->pl));
+	/* what the vmlinux's DWARF says stays; what the source says goes */
+	t->pl.done = t->pl.ok = false;
+	t->pl.vmemmap = 0;
 	free(t->name);
 	t->name = NULL;
 	t->loaded = false;

@@ -41,6 +41,23 @@ static const char *const path_names[] = {
 	[EST_PATH_REFUSED] = "refused",
 };
 
+static const char *const mark_names[] = {
+	[EST_MARK_PERCPU] = "percpu",
+	[EST_MARK_TRACE_INIT] = "trace_init",
+	[EST_MARK_DEFERRED_DONE] = "deferred_done",
+	[EST_MARK_MEMBLOCK_DISCARD] = "memblock_discard",
+};
+static_assert(sizeof(mark_names) / sizeof(mark_names[0]) == EST_MARK_MAX,
+	      "a name for every mark");
+
+static const char *const allocator_names[] = {
+	[EST_ALLOC_UNKNOWN] = "unknown",
+	[EST_ALLOC_SLAB] = "SLAB",
+	[EST_ALLOC_SLUB] = "SLUB",
+};
+static_assert(sizeof(allocator_names) / sizeof(allocator_names[0]) ==
+	      EST_ALLOC_MAX, "a name for every allocator");
+
 static const char *const slot_names[] = {
 	[ES_SLOT_OK] = "ok",
 	[ES_SLOT_TORN] = "torn",
@@ -80,6 +97,46 @@ const char *es_phase_name(uint32_t phase)
 const char *es_path_name(uint32_t path)
 {
 	return NAME_OF(path_names, path);
+}
+
+const char *es_mark_name(uint32_t mark)
+{
+	return NAME_OF(mark_names, mark);
+}
+
+const char *es_allocator_name(uint32_t alloc)
+{
+	return NAME_OF(allocator_names, alloc);
+}
+
+const char *es_slab_mark_name(uint32_t mark)
+{
+	switch (mark) {
+	case ES_SLAB_MARK_PG_SLAB:
+		return "PG_slab";
+	case ES_SLAB_MARK_PAGE_TYPE:
+		return "page_type";
+	}
+	return "unknown";
+}
+
+uint32_t es_mark_max(uint32_t version)
+{
+	if (version < EST_VERSION_MIN || version > EST_VERSION)
+		return 0;
+	return version == 1 ? EST_MARK_MAX_V1 : EST_MARK_MAX - 1;
+}
+
+const char *es_kernel_version_name(uint32_t code, char *buf, size_t len)
+{
+	if (!buf || !len)
+		return "";
+	if (!code)
+		snprintf(buf, len, "unknown");
+	else
+		snprintf(buf, len, "%u.%u.%u", code >> 16, (code >> 8) & 0xff,
+			 code & 0xff);
+	return buf;
 }
 
 const char *es_slot_name(uint32_t status)

@@ -319,6 +319,8 @@ int fake_info(const char *vmlinux, struct fake_info *fi)
 					fi->init_top_pgt = sym.st_value;
 				} else if (!strcmp(n, "vmemmap_base")) {
 					fi->vmemmap_base = sym.st_value;
+				} else if (!strncmp(n, "boot_kmem_cache.", 16)) {
+					fi->boot_cache = sym.st_value;
 				}
 			}
 		} else if (sh.sh_type == SHT_NOTE) {

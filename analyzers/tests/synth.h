@@ -76,6 +76,7 @@ struct fake_info {
 	uint64_t fn_window;	/* fake_window_free */
 	uint64_t init_top_pgt;
 	uint64_t vmemmap_base;
+	uint64_t boot_cache;	/* the 6.12 stand-in's boot_kmem_cache.N */
 };
 
 /* struct pages that make_core() puts behind the vmemmap (0 to stop). */

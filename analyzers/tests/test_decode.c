@@ -506,6 +506,132 @@ static void test_raw_file(void **state)
 	synth_free(s);
 }
 
+static int run_cmd(struct es_trace *t, const char *cmd, const char *opt,
+		   unsigned int flags, char **out)
+{
+	char *argv[] = { (char *)cmd, (char *)opt, NULL }, *err;
+	int rc = es_command_str(t, opt ? 2 : 1, argv, flags, out, &err);
+
+	es_free(err);
+	return rc;
+}
+
+static void emit_mark(struct synth *s, uint64_t mark)
+{
+	struct est_record ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EST_EV_MARK;
+	ev.phase = EST_PHASE_EARLY;
+	ev.arg = mark;
+	assert_true(synth_emit(s, &ev));
+}
+
+/*
+ * A mark is a good record only if its trace's format version defines it
+ * (version 1: the per-CPU mark alone), and every command says the same.
+ */
+static void test_marks_by_version(void **state)
+{
+	static const struct {
+		uint16_t version;
+		uint64_t bad;
+		const char *alloc, *kernel;
+	} v[] = {
+		{ 2, 2, "SLUB", "6.12.118" },
+		{ 1, 5, "unknown", "unknown" },
+	};
+	struct synth *s = synth_new(16);
+	struct collected c = { .n = 0 };
+	struct es_status st;
+	struct es_trace *t;
+	char *o;
+	size_t i;
+	uint64_t m;
+
+	(void)state;
+	s->hdr->allocator = EST_ALLOC_SLUB;
+	s->hdr->kernel_version = (6 << 16) | (12 << 8) | 118;
+	for (m = 0; m <= EST_MARK_MAX; m++)
+		emit_mark(s, m);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		s->hdr->version = v[i].version;
+		t = load(s);
+		assert_int_equal(es_get_status(t, &st), 0);
+		assert_int_equal(st.bad, v[i].bad);
+		assert_int_equal(st.committed, EST_MARK_MAX + 1 - v[i].bad);
+		assert_string_equal(es_allocator_name(st.allocator),
+				    v[i].alloc);
+		c.n = 0;
+		assert_int_equal(es_check(t, collect, &c), (int)v[i].bad);
+		assert_int_equal(c.a[0].kind, ES_K_BAD_RECORD);
+		assert_non_null(strstr(c.a[c.n - 1].detail, "not defined in format version"));
+
+		assert_int_equal(run_cmd(t, "status", NULL, 0, &o), 0);
+		assert_non_null(strstr(o, v[i].alloc));
+		assert_non_null(strstr(o, v[i].kernel));
+		es_free(o);
+		assert_int_equal(run_cmd(t, "status", NULL, ES_OUT_JSON, &o), 0);
+		assert_non_null(strstr(o, "\"allocator\":\""));
+		es_free(o);
+		assert_int_equal(run_cmd(t, "check", NULL, 0, &o), 1);
+		es_free(o);
+		assert_int_equal(run_cmd(t, "dump", NULL, ES_OUT_JSON, &o), 0);
+		assert_non_null(strstr(o, "\"mark\":\"percpu\""));
+		assert_true((strstr(o, "\"mark\":\"memblock_discard\"") != NULL) ==
+			    (v[i].version == 2));
+		es_free(o);
+		assert_int_equal(run_cmd(t, "dump", "--all", 0, &o), 0);
+		assert_true((strstr(o, "[trace_init]") != NULL) ==
+			    (v[i].version == 2));
+		es_free(o);
+		es_trace_free(t);
+	}
+	assert_int_equal(es_mark_max(1), EST_MARK_MAX_V1);
+	assert_int_equal(es_mark_max(2), EST_MARK_MAX - 1);
+	assert_int_equal(es_mark_max(3), 0);
+	assert_string_equal(es_mark_name(EST_MARK_DEFERRED_DONE), "deferred_done");
+	assert_string_equal(es_mark_name(0), "unknown");
+	synth_free(s);
+}
+
+/* The buffers saved from real boots of the 6.1 kernel: format version 1. */
+static void test_real_v1(void **state)
+{
+	static const char *const names[] = {
+		"real-clean-kmem_cache_init_late.bin",
+		"real-window-kmem_cache_init_late.bin",
+		"real-numa2-rest_init-trimmed.bin",
+	};
+	struct es_status st;
+	char path[512], *o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct es_trace *t = es_trace_new();
+
+		snprintf(path, sizeof(path), "%s/fuzz/corpus_raw/%s", SRC_DIR,
+			 names[i]);
+		if (es_load_raw(t, path))
+			fail_msg("%s", es_error(t));
+		assert_int_equal(es_get_status(t, &st), 0);
+		assert_int_equal(st.version, 1);
+		assert_int_equal(st.allocator, EST_ALLOC_UNKNOWN);
+		assert_int_equal(st.kernel_version, 0);
+		assert_true(st.committed > 40);
+		assert_int_equal(st.bad, 0);
+		assert_int_equal(run_cmd(t, "status", NULL, 0, &o), 0);
+		assert_non_null(strstr(o, "allocator     unknown\n"));
+		assert_non_null(strstr(o, "kernel        unknown\n"));
+		es_free(o);
+		assert_int_equal(run_cmd(t, "dump", NULL, ES_OUT_JSON, &o), 0);
+		assert_non_null(strstr(o, "\"slab_state\":\"PARTIAL_NODE\""));
+		es_free(o);
+		es_trace_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +648,8 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_garbage_record),
 		cmocka_unit_test(test_raw_file),
+		cmocka_unit_test(test_marks_by_version),
+		cmocka_unit_test(test_real_v1),
 	};
 
 	return cmocka_run_group_tests_name("libearlyslab decode", tests, NULL,

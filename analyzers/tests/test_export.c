@@ -791,6 +791,58 @@ static void test_phase_names(void **state)
 
 static yajl_val parse_json(const char *text);
 
+/* The boot marks: instants on the phase track, dashed lines in the SVG. */
+static void test_marks(void **state)
+{
+	struct synth *s = synth_new(64);
+	struct est_record ev;
+	struct es_trace *t;
+	struct outcome r;
+	size_t len, i;
+	char *svg;
+
+	(void)state;
+	assert_non_null(s);
+	synth_phase(s, EST_PHASE_EARLY);
+	for (i = 0; i < 8; i++)
+		synth_get(s, 0x40000 + i, 0, EST_PATH_MEMBLOCK, CACHE_A,
+			  "kmem_cache", CALLER_1);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EST_EV_MARK;
+	ev.phase = EST_PHASE_EARLY;
+	ev.arg = EST_MARK_PERCPU;
+	synth_emit(s, &ev);
+	synth_phase(s, EST_PHASE_UP);
+	ev.phase = EST_PHASE_UP;
+	ev.arg = EST_MARK_TRACE_INIT;
+	synth_emit(s, &ev);
+	synth_put(s, 0x40000, 0, EST_PATH_LATE, CACHE_A, "kmem_cache",
+		  CALLER_2);
+	t = load(s);
+	r = export(t, "--format", "chrome-trace", "-o", "-", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "{\"name\":\"percpu\",\"cat\":\"mark\",\"ph\":\"i\""));
+	assert_non_null(strstr(r.out, "{\"name\":\"trace_init\",\"cat\":\"mark\""));
+	yajl_tree_free(parse_json(r.out));
+	done(&r);
+	svg = svg_of(t, "marks.svg", &len, NULL, NULL);
+	well_formed("marks.svg");
+	assert_non_null(strstr(svg, "<title>mark percpu, seq 9</title>"));
+	assert_non_null(strstr(svg, "<title>mark trace_init, seq 11</title>"));
+	free(svg);
+	es_trace_free(t);
+
+	/* a version 1 trace has no trace_init mark: none is drawn */
+	s->hdr->version = 1;
+	t = load(s);
+	svg = svg_of(t, "marks1.svg", &len, NULL, NULL);
+	assert_non_null(strstr(svg, "mark percpu"));
+	assert_null(strstr(svg, "mark trace_init"));
+	free(svg);
+	es_trace_free(t);
+	synth_free(s);
+}
+
 /* A trace without events: an empty picture and an empty trace. */
 static void test_empty(void **state)
 {
@@ -1030,6 +1082,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_phase_names),
+		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_many_caches),
 		cmocka_unit_test(test_trace),

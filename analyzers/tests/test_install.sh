@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 	int r = argc < 2 || es_load_raw(t, argv[1]) || es_stats_run(s, t) ||
 		es_stats_total(s, ES_SS_EVENTS, &n);
 
-	printf("%d %llu\n", es_api_version(), (unsigned long long)n.count);
+	printf("%d %llu\n", es_api_version() == ES_API_VERSION,
+	       (unsigned long long)n.count);
 	es_stats_free(s);
 	es_trace_free(t);
 	return r;

@@ -15,6 +15,10 @@ environment (every test is skipped when ES_CORE is not set):
                   (early_kmalloc_inject=window); default "clean"
   ES_INJECT_FUNC  with "window": the function the window free's caller
                   must be symbolized to (a prefix of caller_sym)
+  ES_ALLOCATOR    the allocator a version 2 trace must name ("SLAB",
+                  "SLUB"; optional)
+  ES_KERNEL_RELEASE  the kernel release ("6.12.118") a version 2 trace
+                  must name (optional)
   EARLYSLAB       the command (default: $BUILD/bin/earlyslab)
 
 Run: python3 -m pytest -v analyzers/tests/test_realdump.py
@@ -37,6 +41,8 @@ VMLINUX = os.environ.get("ES_VMLINUX")
 RAW = os.environ.get("ES_RAW")
 EXPECT = os.environ.get("ES_EXPECT", "clean")
 INJECT_FUNC = os.environ.get("ES_INJECT_FUNC", "")
+ALLOCATOR = os.environ.get("ES_ALLOCATOR", "")
+RELEASE = os.environ.get("ES_KERNEL_RELEASE", "")
 
 pytestmark = pytest.mark.skipif(
     not CORE or not VMLINUX,
@@ -56,14 +62,26 @@ def es(*args, source="core", rc=0):
 
 def test_status():
     st = es("status")
-    assert st["magic_ok"] and st["version"] == 1
+    assert st["magic_ok"] and st["version"] in (1, 2)
+    if st["version"] == 1:
+        # version 1 does not say who wrote it
+        assert st["allocator"] == "unknown" == st["kernel_version"], st
+    else:
+        if ALLOCATOR:
+            assert st["allocator"] == ALLOCATOR, st
+        if RELEASE:
+            # LINUX_VERSION_CODE keeps at most 255 as the sublevel
+            a, b, c = (int(x) for x in RELEASE.split("-")[0].split(".")[:3])
+            assert st["kernel_version"] == "%d.%d.%d" % (a, b, min(c, 255))
     assert st["source"] == "core"
     assert st["committed"] > 0
     assert st["lost"] == 0 and st["torn"] == 0 and st["bad"] == 0
     for t in ("getpages", "freepages", "skip", "phase"):
         assert st["by_type"][t] > 0, t
-    print(f"status: {st['committed']} events, by type {st['by_type']}, "
-          f"last phase {st['last_phase']}, phys_base {st.get('phys_base')}")
+    print(f"status: format {st['version']}, {st['allocator']} "
+          f"{st['kernel_version']}, {st['committed']} events, by type "
+          f"{st['by_type']}, last phase {st['last_phase']}, phys_base "
+          f"{st.get('phys_base')}")
 
 
 def test_check():
@@ -88,8 +106,8 @@ def test_owners_agree_with_struct_pages():
     bad = [o for o in owners if not o["verified"]]
     assert not bad, bad
     pages = sum(o["pages"] for o in owners)
-    print(f"owners: {len(owners)} slabs, {pages} pages, all with PG_slab "
-          f"and the same cache in their struct page")
+    print(f"owners: {len(owners)} slabs, {pages} pages, all with the "
+          f"kernel's slab mark and the same cache in their struct page")
 
 
 def test_plausible_pfns():

@@ -24,6 +24,7 @@
 #define VMLINUX		FAKE_DIR "/fake_vmlinux"
 #define VMLINUX_OTHER	FAKE_DIR "/fake_vmlinux-other"
 #define VMLINUX_NOTRACE	FAKE_DIR "/fake_vmlinux-notrace"
+#define VMLINUX_612	FAKE_DIR "/fake_vmlinux-612"
 
 static char dir[] = "/tmp/es-source-XXXXXX";
 static struct fake_info fi;
@@ -379,6 +380,7 @@ static void test_verify_owners(void **state)
 	assert_int_equal(es_command_str(t, 2, argv, ES_OUT_JSON, &o, &e), 1);
 	assert_non_null(strstr(o, "\"verify\":\"other_cache\""));
 	assert_non_null(strstr(o, "\"verify\":\"not_slab\""));
+	assert_non_null(strstr(o, "\"slab_mark\":\"PG_slab\""));
 	es_free(o);
 	es_free(e);
 	es_trace_free(t);
@@ -597,14 +599,19 @@ static void fake_map(struct fake_mem *m, uint64_t va, void *buf, size_t len)
 	m->nr++;
 }
 
-static struct es_trace *open_reader(struct fake_mem *m)
+static struct es_trace *open_reader_on(struct fake_mem *m, const char *vmlinux)
 {
 	struct es_trace *t = es_trace_new();
 
-	assert_int_equal(es_set_vmlinux(t, VMLINUX), 0);
+	assert_int_equal(es_set_vmlinux(t, vmlinux), 0);
 	if (es_load_reader(t, fake_read, m, "guest"))
 		fail_msg("%s", es_error(t));
 	return t;
+}
+
+static struct es_trace *open_reader(struct fake_mem *m)
+{
+	return open_reader_on(m, VMLINUX);
 }
 
 /* Header, then the committed slots; a refresh reads only new ones. */
@@ -736,6 +743,25 @@ static void put64(unsigned char *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/*
+ * A guest whose stand-in vmlinux is @f: the trace, vmemmap_base, 16
+ * struct pages at VMEMMAP_VA, three caches and their names.
+ */
+static void map_guest(struct fake_mem *m, const struct fake_info *f,
+		      struct synth *s, uint64_t *vb, unsigned char *pages,
+		      unsigned char *caches, size_t caches_len, char *names,
+		      size_t names_len)
+{
+	fake_map(m, f->trace, s->mem, s->len);
+	fake_map(m, f->vmemmap_base, vb, sizeof(*vb));
+	fake_map(m, VMEMMAP_VA, pages, 16 * 64);
+	fake_map(m, CACHE_A, caches, caches_len);
+	put64(caches + (CACHE_B - CACHE_A) + 8, NAMES_VA);
+	put64(caches + (CACHE_C - CACHE_A) + 8, NAMES_VA + 11);
+	put64(caches + 8, NAMES_VA + 23);
+	fake_map(m, NAMES_VA, names, names_len);
+}
+
 /* One definition of agreement: every problem is seen, through a reader. */
 static void test_reader_verify(void **state)
 {
@@ -751,18 +777,9 @@ static void test_reader_verify(void **state)
 
 	(void)state;
 	synth_clean_boot(s);
-	fake_map(&m, fi.trace, s->mem, s->len);
-	fake_map(&m, fi.vmemmap_base, &vb, sizeof(vb));
 	/* pfns 0..15: an order-2 slab at 4, of CACHE_B ("kmalloc-64") */
-	fake_map(&m, VMEMMAP_VA, pages, 16 * 64);
-	fake_map(&m, CACHE_A, caches, sizeof(caches));
-	put64(caches + (CACHE_B - CACHE_A) + 8, NAMES_VA);
-	put64(caches + (CACHE_C - CACHE_A) + 8, NAMES_VA + 11);
-	put64(caches + 8, NAMES_VA + 23);
-	m.r[m.nr].va = NAMES_VA;
-	m.r[m.nr].buf = (unsigned char *)names;
-	m.r[m.nr].len = sizeof(names);
-	m.nr++;
+	map_guest(&m, &fi, s, &vb, pages, caches, sizeof(caches), names,
+		  sizeof(names));
 	assert_int_equal(m.nr, 5);
 
 	put64(pages + 4 * 64 + PG_FLAGS, FAKE_PG_SLAB | PG_HEAD_BIT);
@@ -854,6 +871,167 @@ static void test_reader_verify(void **state)
 	synth_free(s);
 }
 
+/* The stand-in 6.12 kernel: struct page as Linux 6.12 has it. */
+#define P12_COMPOUND	8
+#define P12_CACHE	8	/* struct slab's slab_cache */
+#define P12_TYPE	48	/* page_type, shared with _mapcount */
+#define P12_REF		52
+#define P12_HEAD_BIT	(1ULL << 6)	/* PG_head */
+#define P12_WORKINGSET	(1ULL << 9)	/* where 6.1 has PG_slab */
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+
+/*
+ * Linux 6.12 marks a slab with the page type PGTY_slab, not PG_slab, and
+ * keeps the order in folio->_flags_1: found from the DWARF, no flag given.
+ */
+static void test_reader_612(void **state)
+{
+	struct synth *s = synth_new(32);
+	unsigned char *pages = calloc(16, 64), caches[0x600] = { 0 };
+	char names[64] = "kmalloc-64\0kmalloc-128\0kmem_cache";
+	uint64_t vb = VMEMMAP_VA;
+	struct fake_info f6;
+	struct fake_mem m = { 0 };
+	struct es_page_check pc;
+	struct es_page pg;
+	struct es_run run;
+	struct es_trace *t;
+	uint32_t mark, alloc;
+	char *argv[] = { "owners", "--verify" }, *o, *e;
+	int i;
+
+	(void)state;
+	assert_int_equal(fake_info(VMLINUX_612, &f6), 0);
+	synth_clean_boot(s);
+	s->hdr->allocator = EST_ALLOC_SLUB;
+	s->hdr->kernel_version = 0x060c76;
+	map_guest(&m, &f6, s, &vb, pages, caches, sizeof(caches), names,
+		  sizeof(names));
+
+	/* pfn 0 unmapped, pfn 1 a free buddy page, 4..7 an order-2 slab */
+	for (i = 0; i < 16; i++)
+		put32(pages + i * 64 + P12_TYPE, UINT32_MAX);
+	put32(pages + 1 * 64 + P12_TYPE, 0xf0000000U);
+	put64(pages + 4 * 64, P12_HEAD_BIT);
+	put32(pages + 4 * 64 + P12_TYPE, 0xf5000000U);
+	put64(pages + 4 * 64 + P12_CACHE, CACHE_B);
+	pages[4 * 64 + P12_REF] = 1;
+	pages[5 * 64] = 2;	/* folio->_flags_1: the order */
+	for (i = 5; i < 8; i++)
+		put64(pages + i * 64 + P12_COMPOUND, (VMEMMAP_VA + 4 * 64) | 1);
+
+	t = open_reader_on(&m, VMLINUX_612);
+	if (es_kernel_info(t, &mark, &alloc))
+		fail_msg("%s", es_error(t));
+	assert_int_equal(mark, ES_SLAB_MARK_PAGE_TYPE);
+	assert_string_equal(es_slab_mark_name(mark), "page_type");
+	assert_int_equal(alloc, EST_ALLOC_SLUB);
+	memset(&run, 0, sizeof(run));
+	run.pfn = 4;
+	run.order = 2;
+	run.cache = CACHE_B;
+	strcpy(run.name, "kmalloc-64");
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+	assert_int_equal(pc.compound_order, 2);
+	assert_string_equal(pc.live_name, "kmalloc-64");
+
+	assert_int_equal(es_read_page(t, 4, &pg), 0);
+	assert_int_equal(pg.slab, 1);
+	assert_int_equal(pg.typed, 1);
+	assert_string_equal(pg.type_name, "slab");
+	assert_int_equal(pg.order, 2);
+	assert_int_equal(pg.slab_cache, CACHE_B);
+	assert_string_equal(pg.flag_names, "head");
+	assert_int_equal(es_read_page(t, 6, &pg), 0);
+	assert_int_equal(pg.tail, 1);
+	assert_int_equal(pg.head_pfn, 4);
+	assert_int_equal(pg.slab, 0);
+	/* the first tail's flags hold the order: no flag names of it */
+	assert_int_equal(es_read_page(t, 5, &pg), 0);
+	assert_int_equal(pg.flags, 2);
+	assert_string_equal(pg.flag_names, "");
+	assert_int_equal(es_read_page(t, 1, &pg), 0);
+	assert_string_equal(pg.type_name, "buddy");
+	assert_int_equal(pg.slab, 0);
+	assert_int_equal(es_read_page(t, 0, &pg), 0);
+	assert_int_equal(pg.typed, 0);
+	assert_int_equal(pg.mapcount, 0);
+
+	/* the bit 6.1 calls PG_slab is not the slab mark here */
+	put32(pages + 4 * 64 + P12_TYPE, UINT32_MAX);
+	put64(pages + 4 * 64, P12_HEAD_BIT | P12_WORKINGSET);
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_NOT_SLAB);
+	assert_non_null(strstr(pc.detail, "not a slab page (page_type 0xffffffff)"));
+	assert_int_equal(es_read_page(t, 4, &pg), 0);
+	assert_string_equal(pg.flag_names, "head|workingset");
+	/* the order in the first tail disagrees */
+	put32(pages + 4 * 64 + P12_TYPE, 0xf5000000U);
+	pages[5 * 64] = 1;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_ORDER);
+	assert_non_null(strstr(pc.detail, "compound order 1, trace says 2"));
+	pages[5 * 64] = 2;
+
+	/*
+	 * The trace names SLUB's static boot cache, the struct page the
+	 * cache bootstrap() copied it to: the same cache by its name.
+	 */
+	assert_true(f6.boot_cache != 0);
+	run.cache = f6.boot_cache;
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+	strcpy(run.name, "dentry");
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_CACHE);
+	run.cache = CACHE_C;
+	strcpy(run.name, "kmalloc-64");
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_CACHE);
+	run.cache = CACHE_B;
+	es_trace_free(t);
+
+	/* a version 1 trace does not say its allocator: nothing to compare */
+	s->hdr->version = 1;
+	t = open_reader_on(&m, VMLINUX_612);
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+	es_trace_free(t);
+
+	/* a SLAB trace on a SLUB vmlinux: one error line, exit 2 */
+	s->hdr->version = 2;
+	s->hdr->allocator = EST_ALLOC_SLAB;
+	t = open_reader_on(&m, VMLINUX_612);
+	assert_int_equal(es_kernel_info(t, &mark, &alloc), -1);
+	assert_int_equal(es_error_code(t), ES_ERR_MISMATCH);
+	assert_non_null(strstr(es_error(t), "a SLUB kernel (slab page type), but guest was written by SLAB"));
+	assert_int_equal(es_command_str(t, 2, argv, 0, &o, &e), 2);
+	assert_non_null(strstr(e, "a vmlinux of another kernel"));
+	assert_null(strchr(e, '\n') == e + strlen(e) - 1 ? NULL : "two lines");
+	es_free(o);
+	es_free(e);
+	assert_int_equal(es_read_page(t, 4, &pg), -1);
+	es_trace_free(t);
+
+	/* and the 6.1 stand-in says PG_slab and SLAB */
+	t = es_trace_new();
+	assert_int_equal(es_set_vmlinux(t, VMLINUX), 0);
+	assert_int_equal(es_load_memory(t, s->mem, s->len, "copy"), 0);
+	assert_int_equal(es_kernel_info(t, &mark, &alloc), 0);
+	assert_int_equal(mark, ES_SLAB_MARK_PG_SLAB);
+	assert_int_equal(alloc, EST_ALLOC_SLAB);
+	s->hdr->allocator = EST_ALLOC_SLUB;
+	assert_int_equal(es_load_memory(t, s->mem, s->len, "copy"), 0);
+	assert_int_equal(es_kernel_info(t, &mark, &alloc), -1);
+	assert_non_null(strstr(es_error(t), "a SLAB kernel (PG_slab), but copy was written by SLUB 6.12.118"));
+	es_trace_free(t);
+	free(pages);
+	synth_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +1045,7 @@ int main(void)
 		cmocka_unit_test(test_raw_equals_core),
 		cmocka_unit_test(test_verify_owners),
 		cmocka_unit_test(test_reader_reads_little),
+		cmocka_unit_test(test_reader_612),
 		cmocka_unit_test(test_raw_pipe),
 		cmocka_unit_test(test_raw_truncated_while_read),
 		cmocka_unit_test(test_core_messages),

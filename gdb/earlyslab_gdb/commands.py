@@ -373,34 +373,36 @@ Example: earlyslab save /tmp/trace.bin"""
         gdb.write("read it with: earlyslab --raw %s status\n" % path)
 
 
-def _page_state(mm, lay, pfn):
-    """The live struct page of @pfn (and of its compound head)."""
-    data = mm.read_pages(pfn, 1)
-    flags = lay.flags.get(data)
-    st = {"pfn": pfn, "struct_page": mm.page_addr(pfn), "flags": flags,
-          "flag_names": lay.flag_names(flags),
-          "refcount": lay.refcount.get(data),
-          "mapcount": lay.mapcount.get(data),
-          "compound": "none", "head_pfn": pfn, "order": 0, "slab": None}
-    head = lay.compound_head.get(data)
-    hdata, hflags = data, flags
-    if head & 1:
+def _page_state(trace, pfn):
+    """The live struct page of @pfn (and of its compound head), as
+    libearlyslab reads and decodes it with the kernel's own enums
+    (es_read_page())."""
+    try:
+        mark, _ = trace.kernel_info()
+        pg = trace.read_page(pfn)
+        head = trace.read_page(pg.head_pfn) if pg.tail else pg
+    except libes.LibError as e:
+        raise gdb.GdbError("earlyslab: page: %s" % e) from None
+    st = {"pfn": pfn, "struct_page": pg.vaddr, "flags": pg.flags,
+          "flag_names": _names(pg.flag_names), "refcount": pg.refcount,
+          "mapcount": None if pg.typed else pg.mapcount,
+          "page_type": pg.type_name.decode() if pg.typed else None,
+          "slab_mark": mark, "compound": "none", "head_pfn": pg.head_pfn,
+          "order": head.order, "head_flags": head.flags,
+          "head_flag_names": _names(head.flag_names), "slab": None}
+    if pg.tail:
         st["compound"] = "tail"
-        st["head_pfn"] = mm.pfn_of_page(head - 1)
-        hdata = mm.read_pages(st["head_pfn"], 2)
-        hflags = lay.flags.get(hdata)
-    elif lay.pg_head is not None and flags >> lay.pg_head & 1:
+    elif pg.head:
         st["compound"] = "head"
-        hdata = mm.read_pages(pfn, 2)
-    if st["compound"] != "none":
-        st["order"] = lay.compound_order.get(hdata, mm.page_size)
-    st["head_flags"] = hflags
-    if lay.pg_slab is not None and hflags >> lay.pg_slab & 1:
-        cache = lay.slab_cache.get(hdata) & (1 << 64) - 1
-        st["slab"] = {"cache": cache, "name": target.cache_name(cache),
-                      "active": lay.slab_active.get(hdata)
-                      if lay.slab_active else None}
+    if head.slab:
+        st["slab"] = {"cache": head.slab_cache,
+                      "name": target.cache_name(head.slab_cache)}
     return st
+
+
+def _names(raw):
+    text = raw.decode(errors="replace")
+    return text.split("|") if text else []
 
 
 def _flags_text(flags, names):
@@ -415,9 +417,11 @@ Usage: earlyslab page PFN|ADDR [-j|-p]
 PFN is a page frame number; ADDR a kernel virtual address (direct map,
 kernel image, or a struct page pointer in vmemmap). Any gdb expression
 works: earlyslab page $earlyslab_pfn, earlyslab page obj.
-Shows the struct page (flags decoded with the kernel's enum pageflags,
-refcount, compound head/tail and order, the slab cache from struct slab)
-and `earlyslab timeline PFN` of the trace.
+Shows the struct page as libearlyslab reads it (es_read_page()): flags
+decoded with the kernel's enum pageflags, refcount, mapcount or the page
+type of enum pagetype, compound head/tail and order, the slab cache from
+struct slab when the kernel's slab mark is there (PG_slab on 6.1, the
+slab page type on 6.12), and `earlyslab timeline PFN` of the trace.
 Example: earlyslab page 0x1fecc"""
     USAGE = "earlyslab page PFN|ADDR [-j|-p]"
 
@@ -436,7 +440,6 @@ Example: earlyslab page 0x1fecc"""
         except (gdb.error, ValueError) as e:
             usage_error(self.USAGE, "%s: %s" % (rest[0], e))
         trace, _ = engine.current()
-        lay = target.layout()
         mm = target.Memmap()
         is_ptr = val.type.strip_typedefs().code == gdb.TYPE_CODE_PTR
         num &= (1 << 64) - 1
@@ -452,7 +455,7 @@ Example: earlyslab page 0x1fecc"""
             raise gdb.GdbError(
                 "earlyslab: page: pfn 0x%x is beyond max_pfn 0x%x (give a "
                 "pfn, not a physical address)" % (pfn, mm.max_pfn))
-        st = _page_state(mm, lay, pfn)
+        st = _page_state(trace, pfn)
         if flags:
             rc, out, err = trace.command(["timeline", "-j", "0x%x" % pfn])
             if rc != 0:
@@ -474,7 +477,10 @@ Example: earlyslab page 0x1fecc"""
         lines.append("  flags     " + _flags_text(st["flags"],
                                                   st["flag_names"]))
         lines.append("  refcount  %d" % st["refcount"])
-        if st["slab"] is None:
+        if st["page_type"] is not None:
+            lines.append("  type      %s" % (st["page_type"] or "unknown"))
+        elif st["slab"] is None or st["compound"] == "tail":
+            # a 6.1 slab keeps its objects in use in that word
             lines.append("  mapcount  %d" % st["mapcount"])
         if st["compound"] == "head":
             lines.append("  compound  head of an order-%d page" % st["order"])
@@ -482,18 +488,15 @@ Example: earlyslab page 0x1fecc"""
             lines.append("  compound  tail of pfn 0x%x (order %d), head "
                          "flags %s" % (st["head_pfn"], st["order"],
                                        _flags_text(st["head_flags"],
-                                                   lay.flag_names(
-                                                       st["head_flags"]))))
+                                                   st["head_flag_names"])))
         slab = st["slab"]
         if slab:
-            active = "" if slab["active"] is None else \
-                ", %d object%s in use" % (slab["active"],
-                                          "" if slab["active"] == 1 else "s")
-            lines.append("  slab      cache 0x%x %s%s"
-                         % (slab["cache"], slab["name"] or "(no name)",
-                            active))
+            lines.append("  slab      cache 0x%x %s"
+                         % (slab["cache"], slab["name"] or "(no name)"))
         else:
-            lines.append("  slab      no (PG_slab clear)")
+            lines.append("  slab      no (%s)"
+                         % ("PG_slab clear" if st["slab_mark"] == "PG_slab"
+                            else "no slab page type"))
         gdb.write("\n".join(lines) + "\ntrace:\n")
         run_library("timeline", ["0x%x" % pfn], None, self.USAGE)
 
@@ -504,7 +507,8 @@ class CrosscheckCommand(gdb.Command):
 Usage: earlyslab crosscheck [-j|-p]
 
 For every slab `earlyslab owners` lists (still owned at the end of the
-trace), the live struct pages must agree: PG_slab set on the head page,
+trace), the live struct pages must agree: the kernel's slab mark on the head page
+(PG_slab on 6.1, the slab page type on 6.12, found from the DWARF),
 PG_head and compound_head links for order > 0, a non-zero refcount and
 struct slab's slab_cache equal to the cache in the trace. Disagreements
 are listed one per line; $earlyslab_disagreements holds their number.
@@ -664,7 +668,7 @@ options and the same output:
 Only in gdb:
   save FILE             the raw buffer, for `earlyslab --raw FILE`
   page PFN|ADDR         a pfn's timeline next to its live struct page
-  crosscheck            owned pfns against PG_slab and slab_cache
+  crosscheck            owned pfns against the slab mark and slab_cache
   break window|anomaly|off   stop when a window free / error is recorded
   watch [--count N]     print new events as the guest runs
 The library is $EARLYSLAB_LIB, else $BUILD/lib/libearlyslab.so, else

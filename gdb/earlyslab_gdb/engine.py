@@ -63,7 +63,7 @@ class Engine:
         self._loaded = None
         try:
             t.load_reader(reader, cur.name, cur)
-            st = t.status()
+            st = t.counts()
         except libes.LibError as e:
             if reader.failed is not None and reader.failed[0] == sym.addr:
                 target.read_error(sym.addr, reader)

@@ -20,8 +20,9 @@ import json
 import os
 import types
 
-API_VERSION = 1      # of the binding below: what es_api_version() must say
+API_VERSION = 2      # of the binding below: what es_api_version() must say
 NAME_LEN = 16        # ES_NAME_LEN, of struct es_run below
+NR_TYPES = 16        # ES_NR_TYPES, of struct es_status below
 # enum values looked at by names(); the filters' masks hold 32
 MAX_ENUM = 32
 
@@ -85,6 +86,13 @@ class Page(ctypes.Structure):
         ("slab", ctypes.c_uint32),
         ("head", ctypes.c_uint32),
         ("tail", ctypes.c_uint32),
+        ("head_pfn", ctypes.c_uint64),
+        ("order", ctypes.c_uint32),
+        ("page_type", ctypes.c_uint32),
+        ("mapcount", ctypes.c_int32),
+        ("typed", ctypes.c_uint32),
+        ("type_name", ctypes.c_char * 16),
+        ("flag_names", ctypes.c_char * 256),
     ]
 
 
@@ -97,6 +105,34 @@ class PageCheck(ctypes.Structure):
         ("compound_order", ctypes.c_uint32),
         ("live_name", ctypes.c_char * 64),
         ("detail", ctypes.c_char * 256),
+    ]
+
+
+class Status(ctypes.Structure):
+    _fields_ = [
+        ("magic", ctypes.c_uint64),
+        ("version", ctypes.c_uint32),
+        ("header_size", ctypes.c_uint32),
+        ("record_size", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("capacity", ctypes.c_uint32),
+        ("phase", ctypes.c_uint32),
+        ("head", ctypes.c_uint64),
+        ("lost", ctypes.c_uint64),
+        ("slots", ctypes.c_uint64),
+        ("committed", ctypes.c_uint64),
+        ("torn", ctypes.c_uint64),
+        ("pending", ctypes.c_uint64),
+        ("bad", ctypes.c_uint64),
+        ("by_type", ctypes.c_uint64 * NR_TYPES),
+        ("last_phase", ctypes.c_uint32),
+        ("source", ctypes.c_uint32),
+        ("buffer_addr", ctypes.c_uint64),
+        ("phys_base", ctypes.c_uint64),
+        ("first_ts", ctypes.c_uint64),
+        ("last_ts", ctypes.c_uint64),
+        ("allocator", ctypes.c_uint32),
+        ("kernel_version", ctypes.c_uint32),
     ]
 
 
@@ -118,6 +154,11 @@ _PROTOS = {
     "es_refresh": (ctypes.c_int64, [_P]),
     "es_owners": (_I, [_P, RUN_FN, _P]),
     "es_verify_run": (_I, [_P, ctypes.POINTER(Run), ctypes.POINTER(PageCheck)]),
+    "es_read_page": (_I, [_P, ctypes.c_uint64, ctypes.POINTER(Page)]),
+    "es_get_status": (_I, [_P, ctypes.POINTER(Status)]),
+    "es_kernel_info": (_I, [_P, ctypes.POINTER(_U32), ctypes.POINTER(_U32)]),
+    "es_allocator_name": (_S, [_U32]),
+    "es_slab_mark_name": (_S, [_U32]),
     "es_error": (_S, [_P]),
     "es_check": (_I, [_P, _P, _P]),
     "es_command_str": (_I, [_P, _I, ctypes.POINTER(_S), ctypes.c_uint,
@@ -285,6 +326,27 @@ class Trace:
             raise LibError(err[0] if err else self.error())
         return out
 
+    def read_page(self, pfn):
+        """es_read_page(): the kernel's struct page of @pfn, decoded with
+        its own enums (the slab mark, page type and flag names as the
+        vmlinux defines them). Raises LibError."""
+        pg = Page()
+        if self.lib.dll.es_read_page(self.h, pfn, ctypes.byref(pg)):
+            raise LibError(self.error())
+        return pg
+
+    def kernel_info(self):
+        """es_kernel_info(): (slab mark, allocator) of the vmlinux, by the
+        library's names ("PG_slab" or "page_type", "SLAB" or "SLUB").
+        Raises LibError (a trace written by another allocator than the
+        vmlinux's)."""
+        mark, alloc = _U32(), _U32()
+        if self.lib.dll.es_kernel_info(self.h, ctypes.byref(mark),
+                                       ctypes.byref(alloc)):
+            raise LibError(self.error())
+        return (self.lib.name("es_slab_mark_name", mark.value),
+                self.lib.name("es_allocator_name", alloc.value))
+
     def refresh(self):
         """es_refresh(): the header again and only the new records;
         returns how many there are. Raises LibError."""
@@ -312,6 +374,14 @@ class Trace:
             raise LibError(err.strip().replace("earlyslab: ", "", 1)
                            or "%s failed" % argv[0])
         return json.loads(out, object_hook=lambda d: types.SimpleNamespace(**d))
+
+    def counts(self):
+        """es_get_status(): the header's sizes and the slots' counts as a
+        struct, without running a command. Raises LibError."""
+        st = Status()
+        if self.lib.dll.es_get_status(self.h, ctypes.byref(st)):
+            raise LibError(self.error())
+        return st
 
     def status(self):
         """`status -j`: the header's fields and the slots' states, with

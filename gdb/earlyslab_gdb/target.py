@@ -4,9 +4,9 @@
 - the early_slab_trace buffer, through GuestReader, the read callback
   libearlyslab reads it with (es_load_reader()): what the library reads
   stays valid until the guest runs again (or gdb writes to its memory);
-- for `page`, struct page and struct slab fields, at offsets taken from DWARF the way
-  the kernel's own scripts/gdb do (type['field'].bitpos // 8), with the
-  types dropped whenever the symbol files change.
+- for `page`, where a pfn's struct page is (vmemmap_base, the size of
+  struct page) and a cache's name; the struct pages are read and decoded
+  by libearlyslab through the same reader (es_read_page()).
 
 Every expected failure is raised as a one-line gdb.GdbError.
 """
@@ -166,8 +166,10 @@ class GuestReader:
       load found plus READAHEAD_RECORDS (what a stop usually added), so
       that the records' read that follows is served from it, or reads
       only the rest;
-    - what is read outside the trace (the library's check of the build
-      id note) is kept for as long as the connection and the symbols do.
+    - what is read of the kernel's notes (the library's check of the
+      build id note) is kept for as long as the connection and the
+      symbols do; anything else outside the trace (struct pages, cache
+      names, vmemmap_base) only until the guest runs again.
     Counts what crossed the stub, and keeps the first failure for the
     error message."""
 
@@ -177,6 +179,8 @@ class GuestReader:
         self.expect = 0         # bytes the next header read fetches
         self._stable = {}
         self._stable_key = None
+        self._notes = (0, 0)
+        self._volatile = {}
         self.begin(0, 0)
 
     def begin(self, addr, size):
@@ -188,10 +192,14 @@ class GuestReader:
         self.ranges = []
         self.failed = None
         self._win = None
+        self._volatile = {}
         inf = gdb.selected_inferior()
         key = (inf.num, inf.pid, gen.symbols, gen.exits)
         if key != self._stable_key:
             self._stable, self._stable_key = {}, key
+            lo = value_of("(unsigned long)&__start_notes")
+            hi = value_of("(unsigned long)&__stop_notes")
+            self._notes = (lo, hi) if lo and hi else (0, 0)
 
     def loaded(self, header_size, slots, record_size):
         """What the load found, to read ahead at the next one."""
@@ -216,9 +224,12 @@ class GuestReader:
     def __call__(self, addr, size):
         if not self._inside(addr):
             key = (addr, size)
-            if key not in self._stable:
-                self._stable[key] = self._read(addr, size)
-            return self._stable[key]
+            lo, hi = self._notes
+            cache = self._stable if lo <= addr and addr + size <= hi \
+                else self._volatile
+            if key not in cache:
+                cache[key] = self._read(addr, size)
+            return cache[key]
         if addr == self.addr and self.size and self.expect > size:
             n = min(self.size, self.expect)
             try:
@@ -318,7 +329,10 @@ def _field(type_name, name):
 
 
 class Layout:
-    """struct page / struct slab / kmem_cache offsets and page flag bits."""
+    """What `page` needs of the kernel's types to place a pfn: the size of
+    struct page, and where struct kmem_cache keeps its name. The struct
+    pages themselves are read and decoded by libearlyslab
+    (es_read_page())."""
 
     def __init__(self):
         try:
@@ -327,39 +341,8 @@ class Layout:
             fail("no type 'struct page' in the kernel's debug info "
                  "(a vmlinux built without CONFIG_DEBUG_INFO?)")
         self.page_size = page.sizeof
-        self.flags = _field("struct page", "flags")
-        self.refcount = _field("struct page", "_refcount")
-        self.mapcount = _field("struct page", "_mapcount")
-        self.compound_head = _field("struct page", "compound_head")
-        self.compound_order = _field("struct page", "compound_order")
-        self.slab_cache = _field("struct slab", "slab_cache")
-        try:
-            self.slab_active = _field("struct slab", "active")
-        except gdb.GdbError:
-            self.slab_active = None
         self.cache_name = _field("struct kmem_cache", "name")
-        self.bits = {}
-        nr = None
-        try:
-            pf = gdb.lookup_type("enum pageflags")
-        except gdb.error:
-            fail("no 'enum pageflags' in the kernel's debug info")
-        for f in pf.fields():
-            if f.name == "__NR_PAGEFLAGS":
-                nr = f.enumval
-            elif f.name.startswith("PG_") and f.enumval not in self.bits:
-                # the first name of a bit is its main one; aliases follow
-                self.bits[f.enumval] = f.name[3:]
-        self.nr_flags = nr if nr is not None else max(self.bits) + 1
-        rev = {v: k for k, v in self.bits.items()}
-        self.pg_slab = rev.get("slab")
-        self.pg_head = rev.get("head")
-        self.pg_reserved = rev.get("reserved")
         self.gen = gen.symbols
-
-    def flag_names(self, flags):
-        return [self.bits.get(b, "bit%d" % b) for b in range(self.nr_flags)
-                if flags >> b & 1]
 
 
 _layout = None
@@ -406,11 +389,6 @@ class Memmap:
             if not self.max_pfn or pfn < self.max_pfn:
                 return pfn
         return None
-
-    def read_pages(self, pfn, count):
-        addr = self.page_addr(pfn)
-        return read(addr, count * self.page_size,
-                    "struct page of pfn 0x%x" % pfn).tobytes()
 
 
 def cache_name(cache):

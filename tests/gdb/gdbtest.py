@@ -3,8 +3,11 @@
 (scripts/esharness): the kernel under test, QEMU halted with a gdb stub,
 gdb in batch mode on a plan of steps.
 
-The kernel is build/kernel (`make kernel`) as soon as its vmlinux has the
-symbol early_slab_trace; until then $EARLYSLAB_GDB_KERNEL may name another
+Every test module runs on each kernel of KERNELS (6.12 with SLUB, 6.1
+with SLAB): conftest.py selects one at a time (select()), and the modules
+keep one boot per kernel. A kernel is build/kernel-NAME (`make kernel`,
+`make kernel SERIES=6.1`) as soon as its vmlinux has the symbol
+early_slab_trace; until then $EARLYSLAB_GDB_KERNEL may name another
 kernel: a directory holding vmlinux and bzImage, or a kbuild output
 directory.
 """
@@ -34,18 +37,35 @@ BASE_APPEND = esboot.BASE_APPEND + " early_kmalloc_selftest"
 TOPOLOGY = "smp2"
 BOOT_TIMEOUT = 300
 
-_kernel = None
+# The kernels every module runs on, the default one first.
+KERNELS = ("6.12", "6.1")
+# The function of each series that frees a slab page in the window.
+INJECT_FUNC = {"6.12": "early_kmalloc_inject_window_free",
+               "6.1": "early_kmalloc_inject_window_free"}
+
+_current = KERNELS[0]
+_kernels = {}
+
+
+def select(name):
+    """Run what follows on the kernel @name of KERNELS."""
+    global _current
+    _current = name
+
+
+def current():
+    """The name of the kernel under test ("6.12", "6.1")."""
+    return _current
 
 
 def kernel():
     """The kernel under test, or pytest.fail with what to do."""
-    global _kernel
-    if _kernel is None:
+    if _current not in _kernels:
         try:
-            _kernel = esharness.trace_kernel()
+            _kernels[_current] = esharness.trace_kernel(_current)
         except esharness.BootError as e:
             pytest.fail(str(e), pytrace=False)
-    return _kernel
+    return _kernels[_current]
 
 
 _tools_checked = False
@@ -104,7 +124,7 @@ class Run:
 
 
 def fresh_dir(name):
-    outdir = BUILD / "tests-gdb" / name
+    outdir = BUILD / "tests-gdb" / _current / name
     if outdir.exists():
         shutil.rmtree(outdir)
     outdir.mkdir(parents=True)

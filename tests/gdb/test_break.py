@@ -59,12 +59,14 @@ _runs = {}
 
 
 def run(name):
-    if name not in _runs:
+    key = (gdbtest.current(), name)
+    if key not in _runs:
         steps = WINDOW_STEPS if name == "window" else ANOMALY_STEPS
-        _runs[name] = gdbtest.run_plan("break-" + name, steps, INJECT,
-                                       lx=False)
-        print("\n[gdb] break %s boot: %.1f s" % (name, _runs[name].seconds))
-    r = _runs[name]
+        _runs[key] = gdbtest.run_plan("break-" + name, steps, INJECT,
+                                      lx=False)
+        print("\n[gdb] %s break %s boot: %.1f s"
+              % (key[0], name, _runs[key].seconds))
+    r = _runs[key]
     if r.result.get("fatal"):
         pytest.fail("gdb driver: %s (see %s)" % (r.result["fatal"],
                                                  r.outdir / "gdb.log"),
@@ -79,7 +81,7 @@ def test_break_window_stops_inside_the_window():
     assert "earlyslab break window: slab page freed inside the mem_init " \
            "window" in hit
     assert r.step("where")["frame"] == "est_emit"
-    assert "early_kmalloc_inject_window_free" in r.out("bt")
+    assert gdbtest.INJECT_FUNC[gdbtest.current()] in r.out("bt")
     st = json.loads(r.out("status"))
     assert st["phase"] == "window"
     pfn, seq = int(r.out("pfn")), int(r.out("seq"))

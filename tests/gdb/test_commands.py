@@ -123,7 +123,9 @@ def plan(outdir):
         {"op": "exec", "key": "user:break-off", "cmd": "earlyslab break off"},
     ]
     steps += data_steps("user", outdir)
-    steps += [{"op": "exec", "key": "user:lx-dmesg", "cmd": "lx-dmesg"}]
+    steps += [{"op": "exec", "key": "user:lx-dmesg", "cmd": "lx-dmesg"},
+              {"op": "exec", "key": "user:lx-ps", "cmd": "lx-ps"},
+              {"op": "exec", "key": "user:lx-version", "cmd": "lx-version"}]
     steps += [{"op": "exec", "key": "bad:" + cmd, "cmd": "earlyslab " + cmd}
               for cmd, _ in BAD_ARGS]
     steps += [
@@ -140,18 +142,20 @@ def plan(outdir):
     return steps
 
 
-_run = None
+_runs = {}
 
 
 def boot():
-    global _run
-    if _run is None:
-        outdir = gdbtest.BUILD / "tests-gdb" / "normal"
-        _run = gdbtest.run_plan("normal", plan(outdir), hold=True)
-        print("\n[gdb] normal boot: %.1f s, %d steps%s"
-              % (_run.seconds, len(_run.result["order"]),
-                 ", fatal: %s" % _run.result["fatal"]
-                 if _run.result["fatal"] else ""))
+    """The one normal boot of the kernel under test."""
+    k = gdbtest.current()
+    if k not in _runs:
+        outdir = gdbtest.BUILD / "tests-gdb" / k / "normal"
+        _runs[k] = gdbtest.run_plan("normal", plan(outdir), hold=True)
+        print("\n[gdb] %s normal boot: %.1f s, %d steps%s"
+              % (k, _runs[k].seconds, len(_runs[k].result["order"]),
+                 ", fatal: %s" % _runs[k].result["fatal"]
+                 if _runs[k].result["fatal"] else ""))
+    _run = _runs[k]
     if _run.result.get("fatal"):
         pytest.fail("gdb driver: %s (see %s)" % (_run.result["fatal"],
                                                  _run.outdir / "gdb.log"),
@@ -274,7 +278,14 @@ def test_page_of_owned_slab(stop):
     page = json.loads(p["json"]["out"])
     owner = p["owner"]
     assert page["pfn"] == owner["pfn"]
-    assert "slab" in page["flag_names"]
+    # the kernel's own slab mark: PG_slab (6.1) or the slab page type
+    if page["slab_mark"] == "PG_slab":
+        assert "slab" in page["flag_names"]
+    else:
+        assert page["slab_mark"] == "page_type"
+        assert page["page_type"] == "slab" and page["mapcount"] is None
+    assert page["compound"] == ("head" if owner["order"] else "none")
+    assert page["order"] == owner["order"]
     assert page["slab"]["cache"] == owner["cache"]
     assert page["slab"]["name"].startswith(owner["name"])
     frames = page["timeline"]["pfns"]
@@ -320,7 +331,7 @@ def test_break_anomaly_silent_on_clean_boot():
     assert "removed" in r.out("user:break-off")
 
 
-def test_lx_dmesg_in_the_same_session():
+def test_lx_commands_in_the_same_session():
     r = boot()
     if gdbtest.kernel().lx_script is None:
         pytest.fail("no vmlinux-gdb.py of the kernel build (CONFIG_GDB_"
@@ -328,6 +339,11 @@ def test_lx_dmesg_in_the_same_session():
     out = r.out("user:lx-dmesg")
     assert "Linux version" in out
     assert "early_kmalloc" in out
+    # the tasks, once userspace runs: init (the initramfs' shell) is one
+    assert re.search(r"^\s*0x[0-9a-f]+\s+1\s+init\s*$", r.out("user:lx-ps"),
+                     re.M), r.out("user:lx-ps")
+    release = gdbtest.kernel().version.get("release", "")
+    assert "Linux version " + release in r.out("user:lx-version")
 
 
 @pytest.mark.parametrize("cmd,text", BAD_ARGS, ids=[c for c, _ in BAD_ARGS])

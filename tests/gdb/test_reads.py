@@ -11,18 +11,19 @@ import gdbtest
 
 STOPS = {"early": "kmem_cache_init", "late": "kmem_cache_init_late"}
 
-_run = None
+_runs = {}
 
 
 def run():
-    global _run
-    if _run is None:
+    k = gdbtest.current()
+    if k not in _runs:
         steps = []
         for name, func in STOPS.items():
             steps += [{"op": "stop_at", "key": name + ":stop", "func": func,
                        "required": True},
                       gdbtest.call_step(name, "first_read")]
-        _run = gdbtest.run_plan("reads", steps, lx=False)
+        _runs[k] = gdbtest.run_plan("reads", steps, lx=False)
+    _run = _runs[k]
     if _run.result.get("fatal"):
         pytest.fail("gdb driver: %s (see %s)" % (_run.result["fatal"],
                                                  _run.outdir / "gdb.log"),

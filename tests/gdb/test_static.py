@@ -182,13 +182,19 @@ int main(void)
 {
 	printf("{\n");
 	F(es_run, pfn); F(es_run, cache); F(es_run, order); F(es_run, name);
-	F(es_page, refcount); F(es_page, tail);
+	F(es_page, refcount); F(es_page, tail); F(es_page, head_pfn);
+	F(es_page, order); F(es_page, typed); F(es_page, type_name);
+	F(es_page, flag_names);
+	F(es_status, version); F(es_status, slots); F(es_status, by_type);
+	F(es_status, last_phase); F(es_status, last_ts);
+	F(es_status, allocator); F(es_status, kernel_version);
 	F(es_page_check, page); F(es_page_check, problems);
 	F(es_page_check, live_name); F(es_page_check, detail);
 	printf("\"sizeof.es_run\": [%zu, 0], \"sizeof.es_page\": [%zu, 0],"
-	       " \"sizeof.es_page_check\": [%zu, 0]\n}\n",
+	       " \"sizeof.es_page_check\": [%zu, 0],"
+	       " \"sizeof.es_status\": [%zu, 0]\n}\n",
 	       sizeof(struct es_run), sizeof(struct es_page),
-	       sizeof(struct es_page_check));
+	       sizeof(struct es_page_check), sizeof(struct es_status));
 	return 0;
 }
 """
@@ -198,7 +204,8 @@ import json, ctypes
 from earlyslab_gdb import libes
 out = {}
 for cname, cls in (("es_run", libes.Run), ("es_page", libes.Page),
-                   ("es_page_check", libes.PageCheck)):
+                   ("es_page_check", libes.PageCheck),
+                   ("es_status", libes.Status)):
     for f, _ in cls._fields_:
         d = getattr(cls, f)
         out["%s.%s" % (cname, f)] = [d.offset, d.size]
@@ -229,6 +236,9 @@ def test_ctypes_layout_matches_the_header(tmp_path):
 
 
 def _link_or_copy(src, dst):
+    # the file itself: a link to a symlink is one, and gdb looks for the
+    # hook beside the file it resolves to
+    src = os.path.realpath(src)
     try:
         os.link(src, dst)
     except OSError:

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """pytest set-up of the real-dump tests: each test module names its
-SCENARIO; the scenario is booted once, before the module's first test,
-and its core is deleted after the module's last one."""
+SCENARIO and KERNEL; the scenario is booted on that kernel once, before
+the module's first test, and its core is deleted after the module's last
+one."""
 
 import sys
 from pathlib import Path
@@ -19,7 +20,8 @@ def dump(request):
     if scenario is None:
         yield None
         return
+    kernel = request.module.KERNEL
     try:
-        yield realdump.produce(scenario)
+        yield realdump.produce(scenario, kernel)
     finally:
-        realdump.cleanup(scenario)
+        realdump.cleanup(scenario, kernel)

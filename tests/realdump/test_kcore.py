@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""`earlyslab --core /proc/kcore` inside a running patched guest.
+"""`earlyslab --core /proc/kcore` inside a running patched guest, on the
+6.12 and the 6.1 kernel.
 
 The early_slab_trace buffer is not __initdata, so after boot it is still in
 the kernel image that /proc/kcore exposes. This test appends a second cpio
@@ -92,39 +93,48 @@ def sections(serial):
     return found
 
 
-@pytest.fixture(scope="module")
-def guest():
+# kernel -> the allocator its trace names (format version 2)
+KERNELS = {"6.12": "SLUB", "6.1": "SLAB"}
+
+
+@pytest.fixture(scope="module", params=list(KERNELS))
+def guest(request):
     if not CLI.is_file():
         pytest.fail(f"{CLI} missing: run 'make -C analyzers'")
-    OUT.mkdir(parents=True, exist_ok=True)
-    b = esboot.boot("default", "smp2", "early_kmalloc_selftest",
-                    outdir=OUT, initrd=tools_initrd())
+    out = OUT / request.param
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        b = esboot.boot(request.param, "smp2", "early_kmalloc_selftest",
+                        outdir=out, initrd=tools_initrd())
+    except esboot.BootError as e:
+        pytest.fail(str(e), pytrace=False)
     assert b.reached_marker, f"guest did not reach the marker: {b.serial_log}"
-    return b, sections(b.serial)
+    return b, sections(b.serial), request.param
 
 
 def test_status_through_kcore(guest):
-    _, found = guest
+    _, found, kernel = guest
     out, rc = found["status -j"]
     assert rc == 0, out
     st = json.loads(out)
     fmt = esharness.header_constants()
     assert st["magic_ok"] and int(st["magic"], 16) == fmt["EST_MAGIC"]
     assert st["version"] == fmt["EST_VERSION"]
+    assert st["allocator"] == KERNELS[kernel]
     assert st["phase"] == "full"    # kmem_cache_init_late() has run
     assert st["lost"] == 0 and st["torn"] == 0 and st["pending"] == 0
     assert st["committed"] == st["slots"] > 0
 
 
 def test_check_clean_through_kcore(guest):
-    _, found = guest
+    _, found, _ = guest
     out, rc = found["check -j"]
     assert rc == 0, out
     assert json.loads(out)["anomalies"] == []
 
 
 def test_owners_through_kcore(guest):
-    _, found = guest
+    _, found, _ = guest
     out, rc = found["owners -j"]
     assert rc == 0, out
     owners = json.loads(out)
