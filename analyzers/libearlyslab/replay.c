@@ -1139,12 +1139,13 @@ static int tl_run(struct es_replay *r, const struct es_run *run)
 {
 	struct tl_ctx *c = r->arg;
 	uint64_t n = 1ULL << run->order, last = run->pfn + n - 1;
-	size_t i = sel_index(c, run->pfn), k;
+	size_t i = sel_index(c, run->pfn), k, k0;
 
 	if (i == c->nsel || c->sel[i] > last)
 		return 0;
-	for (k = bucket_of(c, i); k < c->nb; k++) {
-		if (k > bucket_of(c, i) && c->sel[c->b[k].first] > last)
+	k0 = c->nb == 1 ? 0 : bucket_of(c, i);
+	for (k = k0; k < c->nb; k++) {
+		if (k > k0 && c->sel[c->b[k].first] > last)
 			break;
 		if (tl_put(c, &c->b[k], run))
 			return c->io_error ? -1 : oom(r);
@@ -1311,68 +1312,84 @@ static int tl_load(struct tl_ctx *c, struct tl_bucket *b)
 	return 0;
 }
 
-struct tl_pair {
-	size_t sel;		/* index in sel[] */
-	const struct es_run *run;
-};
-
-static int cmp_pair(const void *a, const void *b)
+static int cmp_run_ptr(const void *a, const void *b)
 {
-	const struct tl_pair *x = a, *y = b;
-
-	if (x->sel != y->sel)
-		return x->sel < y->sel ? -1 : 1;
-	return cmp_run_seq(x->run, y->run);
+	return cmp_run_seq(*(const struct es_run *const *)a,
+			   *(const struct es_run *const *)b);
 }
 
-/* Hand out the frames of bucket @k, each with its runs by sequence. */
+/*
+ * Hand out the frames of bucket @k, each with its runs by sequence. The
+ * runs of one frame never overlap in time, so they arrived in the order
+ * of their start: a stable distribution by frame (a counting sort) puts
+ * them in order; a frame found otherwise is sorted all the same.
+ */
 static int tl_emit(struct tl_ctx *c, size_t k, es_pfn_fn fn, void *arg,
 		   struct run_vec *one)
 {
 	size_t lo = c->b[k].first;
 	size_t hi = k + 1 < c->nb ? c->b[k + 1].first : c->nsel;
-	struct tl_pair *pairs = NULL;
-	size_t np = 0, cap = 0, i, j, q;
+	const struct es_run **by = NULL;
+	size_t *at, np = 0, i, j, q;
 	int ret = 0;
 
+	at = es_ecalloc(hi - lo + 1, sizeof(*at));
+	if (!at)
+		return oom_trace(c->t);
 	for (i = 0; i < c->mem.nr; i++) {
 		const struct es_run *run = &c->mem.v[i];
 		uint64_t last = run->pfn + (1ULL << run->order) - 1;
 
 		for (j = sel_index(c, run->pfn); j < hi && c->sel[j] <= last;
-		     j++) {
-			if (j < lo)
-				continue;
-			if (np == cap) {
-				size_t ncap = cap ? cap * 2 : 1024;
-				struct tl_pair *n = es_erealloc(pairs,
-						cap * sizeof(*n),
-						ncap * sizeof(*n));
-
-				if (!n) {
-					es_efree(pairs, cap * sizeof(*pairs));
-					return oom_trace(c->t);
-				}
-				pairs = n;
-				cap = ncap;
+		     j++)
+			if (j >= lo) {
+				at[j - lo + 1]++;
+				np++;
 			}
-			pairs[np].sel = j;
-			pairs[np++].run = run;
-		}
 	}
-	if (np)
-		qsort(pairs, np, sizeof(*pairs), cmp_pair);
+	for (i = 1; i <= hi - lo; i++)
+		at[i] += at[i - 1];
+	if (np && !(by = es_ecalloc(np, sizeof(*by)))) {
+		es_efree(at, (hi - lo + 1) * sizeof(*at));
+		return oom_trace(c->t);
+	}
+	for (i = 0; i < c->mem.nr; i++) {
+		const struct es_run *run = &c->mem.v[i];
+		uint64_t last = run->pfn + (1ULL << run->order) - 1;
+
+		for (j = sel_index(c, run->pfn); j < hi && c->sel[j] <= last;
+		     j++)
+			if (j >= lo)
+				by[at[j - lo]++] = run;
+	}
+	/* at[i] is now where frame lo + i + 1 begins */
 	for (i = lo, q = 0; i < hi && !ret; i++) {
-		one->nr = 0;
-		for (; q < np && pairs[q].sel == i; q++)
-			if (vec_push(one, pairs[q].run)) {
+		size_t end = at[i - lo], n = end - q;
+
+		for (j = q + 1; j < end; j++)
+			if (cmp_run_seq(by[j - 1], by[j]) > 0)
+				break;
+		if (j < end)
+			qsort(by + q, n, sizeof(*by), cmp_run_ptr);
+		if (n > one->cap) {
+			struct es_run *v = es_erealloc(one->v,
+					one->cap * sizeof(*v), n * sizeof(*v));
+
+			if (!v) {
 				ret = oom_trace(c->t);
 				break;
 			}
-		if (!ret)
-			ret = fn(c->sel[i], one->v, one->nr, arg);
+			one->v = v;
+			one->cap = n;
+		}
+		for (j = 0; j < n; j++)
+			one->v[j] = *by[q + j];
+		one->nr = n;
+		ret = fn(c->sel[i], one->v, n, arg);
+		q = end;
 	}
-	es_efree(pairs, cap * sizeof(*pairs));
+	es_efree(by, np * sizeof(*by));
+	es_efree(at, (hi - lo + 1) * sizeof(*at));
 	return ret;
 }
 
