@@ -1312,6 +1312,21 @@ static int tl_load(struct tl_ctx *c, struct tl_bucket *b)
 	return 0;
 }
 
+/* The shown frames of @run in sel[@lo, @hi): [returned, *end). */
+static size_t frames_of(const struct tl_ctx *c, const struct es_run *run,
+			size_t lo, size_t hi, size_t *end)
+{
+	uint64_t last = run->pfn + (1ULL << run->order) - 1;
+	size_t j = sel_index(c, run->pfn), first;
+
+	if (j < lo)
+		j = lo;
+	for (first = j; j < hi && c->sel[j] <= last; j++)
+		;
+	*end = j;
+	return first;
+}
+
 static int cmp_run_ptr(const void *a, const void *b)
 {
 	return cmp_run_seq(*(const struct es_run *const *)a,
@@ -1330,38 +1345,26 @@ static int tl_emit(struct tl_ctx *c, size_t k, es_pfn_fn fn, void *arg,
 	size_t lo = c->b[k].first;
 	size_t hi = k + 1 < c->nb ? c->b[k + 1].first : c->nsel;
 	const struct es_run **by = NULL;
-	size_t *at, np = 0, i, j, q;
+	size_t *at, np = 0, i, j, e, q;
 	int ret = 0;
 
 	at = es_ecalloc(hi - lo + 1, sizeof(*at));
 	if (!at)
 		return oom_trace(c->t);
-	for (i = 0; i < c->mem.nr; i++) {
-		const struct es_run *run = &c->mem.v[i];
-		uint64_t last = run->pfn + (1ULL << run->order) - 1;
-
-		for (j = sel_index(c, run->pfn); j < hi && c->sel[j] <= last;
-		     j++)
-			if (j >= lo) {
-				at[j - lo + 1]++;
-				np++;
-			}
-	}
+	for (i = 0; i < c->mem.nr; i++)
+		for (j = frames_of(c, &c->mem.v[i], lo, hi, &e); j < e; j++) {
+			at[j - lo + 1]++;
+			np++;
+		}
 	for (i = 1; i <= hi - lo; i++)
 		at[i] += at[i - 1];
 	if (np && !(by = es_ecalloc(np, sizeof(*by)))) {
 		es_efree(at, (hi - lo + 1) * sizeof(*at));
 		return oom_trace(c->t);
 	}
-	for (i = 0; i < c->mem.nr; i++) {
-		const struct es_run *run = &c->mem.v[i];
-		uint64_t last = run->pfn + (1ULL << run->order) - 1;
-
-		for (j = sel_index(c, run->pfn); j < hi && c->sel[j] <= last;
-		     j++)
-			if (j >= lo)
-				by[at[j - lo]++] = run;
-	}
+	for (i = 0; i < c->mem.nr; i++)
+		for (j = frames_of(c, &c->mem.v[i], lo, hi, &e); j < e; j++)
+			by[at[j - lo]++] = &c->mem.v[i];
 	/* at[i] is now where frame lo + i + 1 begins */
 	for (i = lo, q = 0; i < hi && !ret; i++) {
 		size_t end = at[i - lo], n = end - q;
