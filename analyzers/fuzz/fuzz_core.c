@@ -6,10 +6,16 @@
  * (the dump is searched for a header), depending on the input's size.
  * Whatever buffer is found is then decoded and checked, and for some
  * inputs struct pages are looked up through the dump's page tables.
+ *
+ * The vmlinux is read once, into a trace kept for the whole run: each
+ * input with it is loaded into that trace (es_load_core() drops the last
+ * source, not the vmlinux), so that an execution costs the dump's parse,
+ * not the vmlinux's ELF and DWARF.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -19,11 +25,26 @@
 #define FUZZ_VMLINUX "fake_vmlinux"
 #endif
 
+static struct es_trace *with_vmlinux;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	with_vmlinux = es_trace_new();
+	if (!with_vmlinux || es_set_vmlinux(with_vmlinux, FUZZ_VMLINUX)) {
+		fprintf(stderr, "fuzz_core: cannot load %s\n", FUZZ_VMLINUX);
+		exit(1);
+	}
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct es_trace *t = es_trace_new();
+	struct es_trace *t = (size & 1) ? with_vmlinux : es_trace_new();
 	struct es_status st;
 	char path[64];
 	int fd = memfd_create("core", MFD_CLOEXEC);
@@ -33,8 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size && write(fd, data, size) != (ssize_t)size)
 		goto out;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if ((size & 1) && es_set_vmlinux(t, FUZZ_VMLINUX))
-		goto out;
 	if (es_load_core(t, path))
 		goto out;
 	/* what was found must decode (the commands are fuzz_raw's job) */
@@ -50,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 out:
 	if (fd >= 0)
 		close(fd);
-	es_trace_free(t);
+	if (t != with_vmlinux)
+		es_trace_free(t);
 	return 0;
 }

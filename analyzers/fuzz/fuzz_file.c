@@ -4,13 +4,16 @@
  * window at a time), a pipe (read header, records and the announced rest,
  * then no more), and a memory reader (es_load_reader() then es_refresh(),
  * as gdb reads a halted guest), chosen by the input's size. What is read
- * is then decoded and checked.
+ * is then decoded and checked. The memory reader's trace, with the
+ * vmlinux, is made once and reused (es_load_reader() drops the last
+ * source, not the vmlinux).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -78,13 +81,28 @@ static int load_pipe(struct es_trace *t, const uint8_t *data, size_t size)
 	return ret;
 }
 
+static struct es_trace *with_vmlinux;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	with_vmlinux = es_trace_new();
+	if (!with_vmlinux || es_set_vmlinux(with_vmlinux, FUZZ_VMLINUX)) {
+		fprintf(stderr, "fuzz_file: cannot load %s\n", FUZZ_VMLINUX);
+		exit(1);
+	}
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char *dump[] = { "dump", "--all" };
 	struct fuzz_mem m = { data, size, 0, 0 };
-	struct es_trace *t = es_trace_new();
+	struct es_trace *t = (size & 3) >= 2 ? with_vmlinux : es_trace_new();
 	struct es_status st;
 	char *out = NULL, *err = NULL;
 	int r = -1;
@@ -99,8 +117,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = load_pipe(t, data, size);
 		break;
 	default:
-		if (es_set_vmlinux(t, FUZZ_VMLINUX))
-			break;
 		r = es_load_reader(t, fuzz_read, &m, "fuzz");
 		if (!r && (size & 3) == 3) {
 			/* the guest went on: a second look at the same bytes */
@@ -119,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			es_free(err);
 		}
 	}
-	es_trace_free(t);
+	if (t != with_vmlinux)
+		es_trace_free(t);
 	return 0;
 }

@@ -357,23 +357,28 @@ void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev)
 	decode(t, slot, ev, false);
 }
 
+/*
+ * The bytes of slot @slot (< t->nslots), and in *@n how many slots from
+ * it on are in the same buffer (at least 1), for a look ahead.
+ */
+const unsigned char *es_slot_span(struct es_trace *t, uint64_t slot,
+				  uint64_t *n)
+{
+	const unsigned char *b = slot_bytes(t, slot);
+
+	*n = t->recs ? t->nslots - slot : t->win_first + t->win_nr - slot;
+	return b;
+}
+
 /* The bytes of slot @slot (< t->nslots), record_size of them. */
 const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
 {
 	return slot_bytes(t, slot);
 }
 
-int es_count(struct es_trace *t)
+/* What es_count() knows without reading a slot: the header's fields. */
+void es_count_start(struct es_trace *t, struct es_status *c)
 {
-	struct es_status *c = &t->counts;
-	uint32_t mark_max = t->mark_max;
-	uint64_t i;
-	bool first = true;
-
-	if (!es_loaded(t))
-		return -1;
-	if (t->counted)
-		return 0;
 	memset(c, 0, sizeof(*c));
 	c->magic = t->hdr.magic;
 	c->version = t->hdr.version;
@@ -394,39 +399,70 @@ int es_count(struct es_trace *t)
 		c->allocator = t->hdr.allocator;
 		c->kernel_version = t->hdr.kernel_version;
 	}
+}
+
+/* One slot's share of the counts, from its status and committed fields. */
+static inline void tally(struct es_status *c, uint32_t status, uint32_t type,
+			 uint32_t phase, uint64_t ts)
+{
+	switch (status) {
+	case ES_SLOT_OK:
+		break;
+	case ES_SLOT_TORN:
+		c->torn++;
+		return;
+	case ES_SLOT_PENDING:
+		c->pending++;
+		return;
+	default:
+		c->bad++;
+		return;
+	}
+	if (!c->committed)
+		c->first_ts = ts;
+	c->committed++;
+	c->by_type[type]++;
+	if (phase > c->last_phase)
+		c->last_phase = phase;
+	c->last_ts = ts;
+}
+
+void es_count_event(struct es_status *c, const struct es_event *ev)
+{
+	tally(c, ev->status, ev->type, ev->phase, ev->ts);
+}
+
+/* Counts of a pass over every slot become the trace's (es_count()). */
+void es_count_finish(struct es_trace *t, const struct es_status *c)
+{
+	t->counts = *c;
+	t->counted = true;
+}
+
+int es_count(struct es_trace *t)
+{
+	struct es_status c;
+	uint64_t i;
+
+	if (!es_loaded(t))
+		return -1;
+	if (t->counted)
+		return 0;
+	es_count_start(t, &c);
 	/* what es_decode_slot() would say, without building events */
 	for (i = 0; i < t->nslots; i++) {
 		struct est_record rec;
+		uint32_t st;
 
 		memcpy(&rec, slot_bytes(t, i), sizeof(rec));
-		switch (est_slot_status(&rec, i)) {
-		case EST_SLOT_OK:
-			if (plausible(&rec, mark_max))
-				break;
-			c->bad++;
-			continue;
-		case EST_SLOT_TORN:
-			c->torn++;
-			continue;
-		case EST_SLOT_PENDING:
-			c->pending++;
-			continue;
-		default:
-			c->bad++;
-			continue;
-		}
-		c->committed++;
-		c->by_type[rec.type]++;
-		if (rec.phase > c->last_phase)
-			c->last_phase = rec.phase;
-		if (first)
-			c->first_ts = rec.ts;
-		c->last_ts = rec.ts;
-		first = false;
+		st = (uint32_t)est_slot_status(&rec, i);
+		if (st == ES_SLOT_OK && !plausible(&rec, t->mark_max))
+			st = ES_SLOT_BAD;
+		tally(&c, st, rec.type, rec.phase, rec.ts);
 	}
 	if (es_io_check(t))
 		return -1;
-	t->counted = true;
+	es_count_finish(t, &c);
 	return 0;
 }
 

@@ -179,6 +179,9 @@ bool es_loaded(struct es_trace *t);
 int es_check_hdr(struct es_trace *t, const struct est_header *h,
 		 uint64_t avail);
 const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot);
+/* The same, and how many slots from @slot on are in the same buffer. */
+const unsigned char *es_slot_span(struct es_trace *t, uint64_t slot,
+				  uint64_t *n);
 void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev);
 /* The same without the cache name. */
 void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev);
@@ -190,6 +193,10 @@ const char *es_bad_reason(struct es_trace *t, const struct es_event *ev,
 /* After a pass over the slots: -1 if a read came short (t->err says). */
 int es_io_check(struct es_trace *t);
 int es_count(struct es_trace *t);
+/* es_count() in a pass of one's own: start, every slot, finish. */
+void es_count_start(struct es_trace *t, struct es_status *c);
+void es_count_event(struct es_status *c, const struct es_event *ev);
+void es_count_finish(struct es_trace *t, const struct es_status *c);
 bool es_event_match(const struct es_event *ev, const struct es_filter *f);
 bool es_trace_complete(struct es_trace *t);
 

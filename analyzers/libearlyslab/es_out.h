@@ -21,6 +21,8 @@
 #include "es_internal.h"
 
 #define ES_OUT_BUF	(256 * 1024)
+/* The buffer starts this small and doubles up to ES_OUT_BUF when needed. */
+#define ES_OUT_MIN	4096
 
 struct es_out {
 	struct es_trace *t;
@@ -31,8 +33,10 @@ struct es_out {
 	bool pretty;
 	bool csv;
 	bool werr;		/* a write to f failed */
-	char *buf;		/* ES_OUT_BUF bytes, len of them pending */
+	char *buf;		/* cap bytes, len of them pending */
 	size_t len;
+	size_t cap;		/* ES_OUT_MIN .. ES_OUT_BUF */
+	uint64_t flushed;	/* bytes handed to f so far */
 };
 
 int es_out_open(struct es_out *o, struct es_trace *t, FILE *f, FILE *err,
@@ -44,6 +48,8 @@ int es_out_close(struct es_out *o);
 int es_out_flush(struct es_out *o);
 /* True once a write has failed: callers stop early. */
 bool es_out_error(const struct es_out *o);
+/* Room for @n more bytes: a larger buffer, or a flush. */
+void es_out_room(struct es_out *o, size_t n);
 
 void es_out_write(struct es_out *o, const char *s, size_t n);
 void es_out_printf(struct es_out *o, const char *fmt, ...)
@@ -51,8 +57,8 @@ void es_out_printf(struct es_out *o, const char *fmt, ...)
 
 static inline void es_out_putc(struct es_out *o, char c)
 {
-	if (o->len == ES_OUT_BUF)
-		es_out_flush(o);
+	if (o->len == o->cap)
+		es_out_room(o, 1);
 	o->buf[o->len++] = c;
 }
 

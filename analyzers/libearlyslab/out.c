@@ -16,6 +16,7 @@ int es_out_flush(struct es_out *o)
 	if (o->len && !o->werr &&
 	    fwrite_unlocked(o->buf, 1, o->len, o->f) != o->len)
 		o->werr = true;
+	o->flushed += o->len;
 	o->len = 0;
 	return o->werr ? -1 : 0;
 }
@@ -25,13 +26,33 @@ bool es_out_error(const struct es_out *o)
 	return o->werr || ferror(o->f);
 }
 
+void es_out_room(struct es_out *o, size_t n)
+{
+	size_t cap = o->cap;
+	char *b;
+
+	if (o->len + n <= cap)
+		return;
+	while (cap < ES_OUT_BUF && cap < o->len + n)
+		cap *= 2;
+	if (cap > ES_OUT_BUF)
+		cap = ES_OUT_BUF;
+	if (cap > o->cap && (b = realloc(o->buf, cap))) {
+		o->buf = b;
+		o->cap = cap;
+	}
+	if (o->len + n > o->cap)
+		es_out_flush(o);
+}
+
 void es_out_write(struct es_out *o, const char *s, size_t n)
 {
-	if (o->len + n > ES_OUT_BUF) {
-		es_out_flush(o);
-		if (n > ES_OUT_BUF) {
+	if (o->len + n > o->cap) {
+		es_out_room(o, n);
+		if (n > o->cap) {
 			if (!o->werr && fwrite_unlocked(s, 1, n, o->f) != n)
 				o->werr = true;
+			o->flushed += n;
 			return;
 		}
 	}
@@ -41,7 +62,7 @@ void es_out_write(struct es_out *o, const char *s, size_t n)
 
 void es_out_printf(struct es_out *o, const char *fmt, ...)
 {
-	size_t room = ES_OUT_BUF - o->len;
+	size_t room = o->cap - o->len;
 	va_list ap;
 	char *big;
 	int n;
@@ -55,12 +76,12 @@ void es_out_printf(struct es_out *o, const char *fmt, ...)
 		o->len += (size_t)n;
 		return;
 	}
-	/* did not fit: flush and write again, or go around the buffer */
-	es_out_flush(o);
+	/* did not fit: make room and write again, or go around the buffer */
+	es_out_room(o, (size_t)n + 1);
 	va_start(ap, fmt);
-	if ((size_t)n < ES_OUT_BUF) {
-		vsnprintf(o->buf, ES_OUT_BUF, fmt, ap);
-		o->len = (size_t)n;
+	if ((size_t)n < o->cap - o->len) {
+		vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		o->len += (size_t)n;
 	} else if (vasprintf(&big, fmt, ap) >= 0) {
 		es_out_write(o, big, (size_t)n);
 		free(big);
@@ -110,12 +131,12 @@ static void print_cb(void *ctx, const char *s, size_t len)
 	char *d;
 
 	/* separators and quotes, most calls */
-	if (len == 1 && at < ES_OUT_BUF) {
+	if (len == 1 && at < o->cap) {
 		o->buf[at] = *s;
 		o->len = at + 1;
 		return;
 	}
-	if (len > 16 || at + len > ES_OUT_BUF) {
+	if (len > 16 || at + len > o->cap) {
 		es_out_write(o, s, len);
 		return;
 	}
@@ -135,7 +156,8 @@ int es_out_open(struct es_out *o, struct es_trace *t, FILE *f, FILE *err,
 	o->json = json || pretty;
 	o->pretty = pretty;
 	o->csv = csv && !o->json;
-	o->buf = malloc(ES_OUT_BUF);
+	o->cap = ES_OUT_MIN;
+	o->buf = malloc(o->cap);
 	if (!o->buf)
 		return -1;
 	if (!o->json)

@@ -29,54 +29,267 @@
  *   torn_record       (warning) a writer was interrupted mid-record
  *   pending_record    (warning) a slot reserved but not yet written
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "es_internal.h"
 
-struct live_run {
-	struct es_run run;
-	uint64_t refs;		/* map entries pointing here */
-	uint64_t mark;
-	bool need_skip;
-	struct live_run *next;	/* in the replay's pool, once ended */
+/*
+ * The frame table: every page frame the replay has seen, in groups of
+ * FT_GROUP consecutive pfns, one 64-byte line each, found through an
+ * array of keys (open addressing, linear probing): the frames of a slab
+ * are one probe and one line. An entry is the live run that owns the
+ * frame (an index, 0: none) and its last free (seq + 1, 0: never), with
+ * FT_SKIPPED set once a skip covered it during memblock_free_all(). A
+ * trace holds at most 2^24 slots, so both fit in 31 bits. An entry of
+ * zeroes is a frame nothing happened to.
+ */
+#define FT_SHIFT	3
+#define FT_GROUP	(1U << FT_SHIFT)
+#define FT_SKIPPED	0x80000000U
+
+struct ft_ent {
+	uint32_t live;
+	uint32_t last_free;
 };
 
-/* Runs ended go back to a pool: a getpages takes one from there. */
-static struct live_run *run_new(struct es_replay *r)
-{
-	struct live_run *lr = r->pool;
+struct ft_line {
+	struct ft_ent e[FT_GROUP];
+};
 
-	if (!lr)
-		return es_ecalloc(1, sizeof(*lr));
-	r->pool = lr->next;
-	memset(lr, 0, sizeof(*lr));
-	return lr;
+static_assert(sizeof(struct ft_line) == 64, "frame table line");
+
+/*
+ * A live run, split: what the replay looks at on every event (small, so
+ * that the runs of all frames stay in the cache), and the es_run handed
+ * to the callbacks, filled only when there are callbacks to hand it to.
+ */
+#define RS_LIVE		0x1
+#define RS_NEED_SKIP	0x2
+
+struct run_hot {
+	uint64_t pfn;
+	uint64_t cache;
+	uint32_t refs;		/* frames pointing here */
+	uint32_t next;		/* in the free list, once ended */
+	uint16_t flags;		/* ES_RUN_* */
+	uint8_t order;
+	uint8_t state;		/* RS_* */
+};
+
+/* The replay's own state, around the part the callbacks see. */
+struct rp {
+	struct es_replay r;
+	uint64_t *keys;		/* pfn / FT_GROUP + 1; 0: an empty slot */
+	struct ft_line *lines;	/* the groups, 64-byte aligned */
+	void *lines_mem;
+	size_t cap;		/* a power of two */
+	unsigned int bits;	/* log2(cap) */
+	size_t ngrps;
+	uint64_t last_key;	/* the group found last, 0: none */
+	struct ft_line *last;
+	struct run_hot *hot;	/* by index; 0 is never used */
+	struct es_run *cold;	/* the same indices */
+	uint32_t nruns, runcap, free_run;
+	bool all;		/* every pfn is tracked */
+	bool cold_needed;	/* a callback sees runs */
+	bool complete_known;
+	struct es_status cnt;	/* what this pass has counted */
+};
+
+static uint32_t seq1(uint64_t seq)
+{
+	return (uint32_t)(seq + 1);
 }
 
-static void run_put(struct es_replay *r, struct live_run *lr)
+static uint64_t seq_of(uint32_t s1)
 {
-	lr->next = r->pool;
-	r->pool = lr;
+	s1 &= ~FT_SKIPPED;
+	return s1 ? (uint64_t)s1 - 1 : ES_NO_SEQ;
 }
 
-static void pool_free(struct es_replay *r)
+static void set_free(struct ft_ent *e, uint64_t seq)
 {
-	while (r->pool) {
-		struct live_run *lr = r->pool;
+	e->last_free = (e->last_free & FT_SKIPPED) | seq1(seq);
+}
 
-		r->pool = lr->next;
-		es_efree(lr, sizeof(*lr));
+static size_t ft_slot(unsigned int bits, uint64_t key)
+{
+	/* Fibonacci hashing: neighbouring groups spread out */
+	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
+}
+
+static struct ft_line *ft_find(struct rp *p, uint64_t key)
+{
+	size_t i;
+
+	if (!p->cap)
+		return NULL;
+	for (i = ft_slot(p->bits, key);; i = (i + 1) & (p->cap - 1)) {
+		if (p->keys[i] == key) {
+			p->last_key = key;
+			return p->last = &p->lines[i];
+		}
+		if (!p->keys[i])
+			return NULL;
 	}
 }
 
-static bool want(struct es_replay *r, uint64_t pfn)
+static void ft_free(struct rp *p)
+{
+	es_efree(p->keys, p->cap * sizeof(*p->keys));
+	es_efree(p->lines_mem, (p->cap + 1) * sizeof(*p->lines));
+}
+
+static int ft_grow(struct rp *p)
+{
+	size_t ncap = p->cap ? p->cap * 2 : 16, i, j;
+	unsigned int bits = (unsigned int)__builtin_ctzll(ncap);
+	struct ft_line *lines;
+	uint64_t *keys;
+	void *mem;
+
+	if (ncap > SIZE_MAX / 4 / sizeof(*lines))
+		return -1;
+	keys = es_ecalloc(ncap, sizeof(*keys));
+	mem = es_ecalloc(ncap + 1, sizeof(*lines));
+	if (!keys || !mem) {
+		es_efree(keys, ncap * sizeof(*keys));
+		es_efree(mem, (ncap + 1) * sizeof(*lines));
+		return -1;
+	}
+	lines = (struct ft_line *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+	for (i = 0; i < p->cap; i++) {
+		if (!p->keys[i])
+			continue;
+		for (j = ft_slot(bits, p->keys[i]); keys[j];
+		     j = (j + 1) & (ncap - 1))
+			;
+		keys[j] = p->keys[i];
+		lines[j] = p->lines[i];
+	}
+	ft_free(p);
+	p->keys = keys;
+	p->lines = lines;
+	p->lines_mem = mem;
+	p->cap = ncap;
+	p->bits = bits;
+	p->last_key = 0;
+	p->last = NULL;
+	return 0;
+}
+
+static struct ft_line *ft_add(struct rp *p, uint64_t key)
+{
+	struct ft_line *g = ft_find(p, key);
+	size_t i;
+
+	if (g)
+		return g;
+	if ((p->ngrps + 1) * 10 > p->cap * 6 && ft_grow(p))
+		return NULL;
+	for (i = ft_slot(p->bits, key); p->keys[i]; i = (i + 1) & (p->cap - 1))
+		;
+	p->keys[i] = key;
+	p->ngrps++;
+	p->last_key = key;
+	return p->last = &p->lines[i];
+}
+
+/*
+ * The entries of the frames from @pfn on, up to @end or the end of its
+ * group: *@cnt of them, NULL if the group has none yet (and @add is not
+ * set) or when out of memory.
+ */
+static inline struct ft_ent *grp_span(struct rp *p, uint64_t pfn,
+				      uint64_t end, bool add, uint64_t *cnt)
+{
+	uint64_t key = (pfn >> FT_SHIFT) + 1, left;
+	struct ft_line *g;
+
+	left = FT_GROUP - (pfn & (FT_GROUP - 1));
+	*cnt = left < end - pfn ? left : end - pfn;
+	if (p->last_key == key)
+		g = p->last;
+	else
+		g = add ? ft_add(p, key) : ft_find(p, key);
+	return g ? &g->e[pfn & (FT_GROUP - 1)] : NULL;
+}
+
+/* The entry of @pfn, NULL if nothing happened to it yet. */
+static struct ft_ent *ent_get(struct rp *p, uint64_t pfn)
+{
+	uint64_t cnt;
+
+	return grp_span(p, pfn, pfn + 1, false, &cnt);
+}
+
+/* A new live run's index, 0 when out of memory. */
+static uint32_t run_new(struct rp *p)
+{
+	uint32_t i = p->free_run;
+
+	if (i) {
+		p->free_run = p->hot[i].next;
+	} else {
+		if (p->nruns + 1 >= p->runcap) {
+			uint32_t ncap = p->runcap ? p->runcap * 2 : 16;
+			struct run_hot *h;
+			struct es_run *c;
+
+			if (ncap <= p->runcap)
+				return 0;
+			h = es_erealloc(p->hot, p->runcap * sizeof(*h),
+					(size_t)ncap * sizeof(*h));
+			if (!h)
+				return 0;
+			p->hot = h;
+			c = es_erealloc(p->cold, p->runcap * sizeof(*c),
+					(size_t)ncap * sizeof(*c));
+			if (!c)
+				return 0;
+			p->cold = c;
+			p->runcap = ncap;
+		}
+		i = ++p->nruns;
+	}
+	return i;
+}
+
+static void run_put(struct rp *p, uint32_t i)
+{
+	p->hot[i].state = 0;
+	p->hot[i].next = p->free_run;
+	p->free_run = i;
+}
+
+/* The es_run of live run @i, its flags brought up to date. */
+static struct es_run *run_of(struct rp *p, uint32_t i)
+{
+	p->cold[i].flags = p->hot[i].flags;
+	return &p->cold[i];
+}
+
+static bool tracked(struct es_replay *r, uint64_t pfn)
 {
 	if (pfn < r->pfn_lo || pfn > r->pfn_hi)
 		return false;
 	return !r->ops->want_pfn || r->ops->want_pfn(r, pfn);
+}
+
+static void emit(struct es_replay *r, struct es_anomaly *a)
+{
+	if (a->severity == ES_SEV_ERROR)
+		r->errors++;
+	else
+		r->warnings++;
+	if (!r->stop)
+		r->stop = r->ops->anomaly(r, a);
 }
 
 static void report(struct es_replay *r, uint32_t kind,
@@ -91,6 +304,9 @@ static void report(struct es_replay *r, uint32_t kind,
 	struct es_anomaly a;
 	va_list ap;
 
+	/* nobody listens (owners, stats, timeline): nothing to build */
+	if (!r->ops->anomaly || r->stop)
+		return;
 	memset(&a, 0, sizeof(a));
 	a.kind = kind;
 	a.severity = es_kind_severity(kind);
@@ -117,12 +333,7 @@ static void report(struct es_replay *r, uint32_t kind,
 	va_start(ap, fmt);
 	vsnprintf(a.detail, sizeof(a.detail), fmt, ap);
 	va_end(ap);
-	if (a.severity == ES_SEV_ERROR)
-		r->errors++;
-	else
-		r->warnings++;
-	if (r->ops->anomaly && !r->stop)
-		r->stop = r->ops->anomaly(r, &a);
+	emit(r, &a);
 }
 
 /* Fill in *a from report() for the few anomalies that need more fields. */
@@ -133,6 +344,8 @@ static void report_count(struct es_replay *r, uint32_t kind,
 {
 	struct es_anomaly a;
 
+	if (!r->ops->anomaly || r->stop)
+		return;
 	memset(&a, 0, sizeof(a));
 	a.kind = kind;
 	a.severity = es_kind_severity(kind);
@@ -157,49 +370,68 @@ static void report_count(struct es_replay *r, uint32_t kind,
 		memcpy(a.name, ev->name, sizeof(a.name));
 	}
 	snprintf(a.detail, sizeof(a.detail), "%s", detail);
-	if (a.severity == ES_SEV_ERROR)
-		r->errors++;
+	emit(r, &a);
+}
+
+/*
+ * Whether every event is in the buffer, asked only when a free of frames
+ * never allocated is found: the header and the slots seen so far often
+ * answer; otherwise the whole trace is counted once, now.
+ */
+static bool trace_complete(struct rp *p)
+{
+	const struct est_header *h = &p->r.t->hdr;
+
+	if (p->complete_known)
+		return p->r.complete;
+	if (!p->r.t->counted &&
+	    (h->lost.counter || (uint64_t)h->head.counter > h->capacity ||
+	     p->cnt.torn || p->cnt.pending || p->cnt.bad))
+		p->r.complete = false;
 	else
-		r->warnings++;
-	if (r->ops->anomaly && !r->stop)
-		r->stop = r->ops->anomaly(r, &a);
+		p->r.complete = es_trace_complete(p->r.t);
+	p->complete_known = true;
+	return p->r.complete;
 }
 
-static bool run_early(const struct live_run *lr)
+/* Release run @li from every frame it covers and hand it to the caller. */
+static void end_run(struct rp *p, uint32_t li, const struct es_event *ev,
+		    bool replaced)
 {
-	return lr->run.flags & ES_RUN_EARLY;
-}
+	struct es_replay *r = &p->r;
+	struct run_hot *h = &p->hot[li];
+	uint64_t n = 1ULL << h->order, pfn, end, cnt;
 
-/* Release @lr from every frame it covers and hand it to the caller. */
-static void end_run(struct es_replay *r, struct live_run *lr,
-		    const struct es_event *ev, bool replaced)
-{
-	uint64_t n = 1ULL << lr->run.order, p;
+	for (pfn = h->pfn, end = pfn + n; pfn < end;) {
+		struct ft_ent *e = grp_span(p, pfn, end, false, &cnt);
 
-	if (replaced) {
-		lr->run.flags |= ES_RUN_REPLACED;
-	} else {
-		lr->run.free_seq = ev->seq;
-		lr->run.free_caller = ev->caller;
-		lr->run.free_ts = ev->ts;
-		lr->run.free_phase = ev->phase;
-		lr->run.free_path = ev->path;
-	}
-	for (p = lr->run.pfn; p - lr->run.pfn < n; p++) {
-		struct es_pfn_ent *e;
-
-		if (!want(r, p))
+		if (!e) {
+			pfn += cnt;
 			continue;
-		e = es_pfnmap_get(&r->map, p);
-		if (!e || e->live != lr)
-			continue;
-		e->live = NULL;
-		if (!replaced)
-			e->last_free_seq = ev->seq;
+		}
+		for (; cnt; cnt--, pfn++, e++) {
+			if (e->live != li || (!p->all && !tracked(r, pfn)))
+				continue;
+			e->live = 0;
+			if (!replaced)
+				set_free(e, ev->seq);
+		}
 	}
-	if (r->ops->run_end && !r->stop)
-		r->stop = r->ops->run_end(r, &lr->run);
-	run_put(r, lr);
+	if (replaced)
+		h->flags |= ES_RUN_REPLACED;
+	if (r->ops->run_end && !r->stop) {
+		struct es_run *run = run_of(p, li);
+
+		if (!replaced) {
+			run->free_seq = ev->seq;
+			run->free_caller = ev->caller;
+			run->free_ts = ev->ts;
+			run->free_phase = ev->phase;
+			run->free_path = ev->path;
+		}
+		r->stop = r->ops->run_end(r, run);
+	}
+	run_put(p, li);
 }
 
 static int oom(struct es_replay *r)
@@ -208,108 +440,130 @@ static int oom(struct es_replay *r)
 	return -1;
 }
 
-static int do_getpages(struct es_replay *r, const struct es_event *ev)
+static int do_getpages(struct rp *p, const struct es_event *ev)
 {
-	uint64_t n = 1ULL << ev->order, p;
-	struct live_run *lr;
+	struct es_replay *r = &p->r;
+	uint64_t n = 1ULL << ev->order, pfn, end, cnt;
+	struct run_hot *h;
+	uint32_t li;
 
 	if (ev->nid_req != EST_NO_NODE && ev->nid_req != ev->nid)
 		report(r, ES_K_NODE_MISMATCH, ev, ev->pfn, NULL,
 		       "asked for node %d, got node %d", ev->nid_req,
 		       ev->nid);
-	lr = run_new(r);
-	if (!lr)
+	li = run_new(p);
+	if (!li)
 		return oom(r);
-	lr->run.pfn = ev->pfn;
-	lr->run.order = ev->order;
-	lr->run.cache = ev->cache;
-	memcpy(lr->run.name, ev->name, sizeof(lr->run.name));
-	lr->run.alloc_seq = ev->seq;
-	lr->run.free_seq = ES_NO_SEQ;
-	lr->run.alloc_caller = ev->caller;
-	lr->run.alloc_ts = ev->ts;
-	lr->run.alloc_phase = ev->phase;
-	lr->run.alloc_path = ev->path;
-	lr->run.nid_req = ev->nid_req;
-	lr->run.nid = ev->nid;
-	if ((ev->flags & EST_RF_EARLY_PAGE) || ev->path == EST_PATH_MEMBLOCK)
-		lr->run.flags |= ES_RUN_EARLY;
-	for (p = ev->pfn; p - ev->pfn < n; p++) {
-		struct es_pfn_ent *e;
+	h = &p->hot[li];
+	h->pfn = ev->pfn;
+	h->cache = ev->cache;
+	h->refs = 0;
+	h->order = (uint8_t)ev->order;
+	h->state = RS_LIVE;
+	h->flags = (ev->flags & EST_RF_EARLY_PAGE) ||
+		   ev->path == EST_PATH_MEMBLOCK ? ES_RUN_EARLY : 0;
+	if (p->cold_needed) {
+		struct es_run *run = &p->cold[li];
 
-		if (!want(r, p))
-			continue;
-		e = es_pfnmap_add(&r->map, p);
+		run->pfn = ev->pfn;
+		run->cache = ev->cache;
+		run->alloc_seq = ev->seq;
+		run->free_seq = ES_NO_SEQ;
+		run->alloc_caller = ev->caller;
+		run->free_caller = 0;
+		run->alloc_ts = ev->ts;
+		run->free_ts = 0;
+		run->order = ev->order;
+		run->flags = h->flags;
+		run->nid_req = ev->nid_req;
+		run->nid = ev->nid;
+		run->alloc_phase = ev->phase;
+		run->alloc_path = ev->path;
+		run->free_phase = 0;
+		run->free_path = 0;
+		memcpy(run->name, ev->name, sizeof(run->name));
+	}
+	for (pfn = ev->pfn, end = pfn + n; pfn < end;) {
+		struct ft_ent *e = grp_span(p, pfn, end, true, &cnt);
+
 		if (!e) {
-			run_put(r, lr);
+			run_put(p, li);
 			return oom(r);
 		}
-		if (e->live) {
-			struct live_run *old = e->live;
+		for (; cnt; cnt--, pfn++, e++) {
+			if (!p->all && !tracked(r, pfn))
+				continue;
+			if (e->live) {
+				const struct es_run *old = run_of(p, e->live);
 
-			report(r, ES_K_OVERLAP, ev, p, &old->run,
-			       "pfn 0x%llx still owned by %s (order %u at pfn 0x%llx)",
-			       (unsigned long long)p,
-			       old->run.name[0] ? old->run.name : "?",
-			       old->run.order,
-			       (unsigned long long)old->run.pfn);
-			end_run(r, old, ev, true);
-			e = es_pfnmap_get(&r->map, p);
+				report(r, ES_K_OVERLAP, ev, pfn, old,
+				       "pfn 0x%llx still owned by %s (order %u at pfn 0x%llx)",
+				       (unsigned long long)pfn,
+				       old->name[0] ? old->name : "?",
+				       old->order,
+				       (unsigned long long)old->pfn);
+				/* only looks groups up: e stays where it is */
+				end_run(p, e->live, ev, true);
+			}
+			e->live = li;
+			h->refs++;
 		}
-		e->live = lr;
-		lr->refs++;
 	}
-	if (!lr->refs)
-		run_put(r, lr);
+	if (!h->refs)
+		run_put(p, li);
 	return 0;
 }
 
-static int do_freepages(struct es_replay *r, const struct es_event *ev)
+/* A free that ends run @li: does it match how the run began? */
+static void free_mismatch(struct rp *p, const struct es_event *ev,
+			  uint32_t li)
 {
-	uint64_t n = 1ULL << ev->order, p, freed_seq = ES_NO_SEQ;
+	const struct run_hot *h = &p->hot[li];
+
+	if (h->pfn != ev->pfn || h->order != ev->order)
+		report(&p->r, ES_K_ORDER_MISMATCH, ev, ev->pfn, run_of(p, li),
+		       "freed as order %u at pfn 0x%llx, allocated as order %u at pfn 0x%llx",
+		       ev->order, (unsigned long long)ev->pfn, h->order,
+		       (unsigned long long)h->pfn);
+	if (ev->cache && h->cache && ev->cache != h->cache)
+		report(&p->r, ES_K_CACHE_MISMATCH, ev, ev->pfn, run_of(p, li),
+		       "freed by cache 0x%llx (%s), owned by 0x%llx (%s)",
+		       (unsigned long long)ev->cache,
+		       ev->name[0] ? ev->name : "?",
+		       (unsigned long long)h->cache,
+		       p->cold[li].name[0] ? p->cold[li].name : "?");
+}
+
+static int do_freepages(struct rp *p, const struct es_event *ev)
+{
+	struct es_replay *r = &p->r;
+	uint64_t n = 1ULL << ev->order, pfn, end, cnt, freed_seq = ES_NO_SEQ;
 	bool found = false, any = false;
 
 	if (ev->phase == EST_PHASE_WINDOW || ev->path == EST_PATH_WINDOW)
 		report(r, ES_K_WINDOW_FREE, ev, ev->pfn, NULL,
 		       "slab page freed inside the mem_init window (path %s)",
 		       es_path_name(ev->path));
-	for (p = ev->pfn; p - ev->pfn < n; p++) {
-		struct es_pfn_ent *e;
-		struct live_run *lr;
+	for (pfn = ev->pfn, end = pfn + n; pfn < end;) {
+		struct ft_ent *e = grp_span(p, pfn, end, false, &cnt);
 
-		if (!want(r, p))
-			continue;
-		any = true;
-		e = es_pfnmap_get(&r->map, p);
-		if (!e)
-			continue;
-		if (!e->live) {
-			if (e->last_free_seq != ES_NO_SEQ &&
-			    freed_seq == ES_NO_SEQ)
-				freed_seq = e->last_free_seq;
-			continue;
+		for (; cnt; cnt--, pfn++, e = e ? e + 1 : NULL) {
+			if (!p->all && !tracked(r, pfn))
+				continue;
+			any = true;
+			if (!e)
+				continue;
+			if (!e->live) {
+				if (seq_of(e->last_free) != ES_NO_SEQ &&
+				    freed_seq == ES_NO_SEQ)
+					freed_seq = seq_of(e->last_free);
+				continue;
+			}
+			if (!found && r->ops->anomaly)
+				free_mismatch(p, ev, e->live);
+			found = true;
+			end_run(p, e->live, ev, false);
 		}
-		lr = e->live;
-		if (!found) {
-			if (lr->run.pfn != ev->pfn || lr->run.order != ev->order)
-				report(r, ES_K_ORDER_MISMATCH, ev, ev->pfn,
-				       &lr->run,
-				       "freed as order %u at pfn 0x%llx, allocated as order %u at pfn 0x%llx",
-				       ev->order, (unsigned long long)ev->pfn,
-				       lr->run.order,
-				       (unsigned long long)lr->run.pfn);
-			if (ev->cache && lr->run.cache &&
-			    ev->cache != lr->run.cache)
-				report(r, ES_K_CACHE_MISMATCH, ev, ev->pfn,
-				       &lr->run,
-				       "freed by cache 0x%llx (%s), owned by 0x%llx (%s)",
-				       (unsigned long long)ev->cache,
-				       ev->name[0] ? ev->name : "?",
-				       (unsigned long long)lr->run.cache,
-				       lr->run.name[0] ? lr->run.name : "?");
-		}
-		found = true;
-		end_run(r, lr, ev, false);
 	}
 	if (found || !any)
 		return 0;
@@ -318,12 +572,21 @@ static int do_freepages(struct es_replay *r, const struct es_event *ev)
 		report(r, ES_K_DOUBLE_FREE, ev, ev->pfn, NULL,
 		       "already freed at seq %llu",
 		       (unsigned long long)freed_seq);
-	else if (r->complete)
+	else if (r->ops->anomaly && trace_complete(p))
 		report(r, ES_K_FREE_UNALLOCATED, ev, ev->pfn, NULL,
 		       "no getpages of these frames in the trace");
 
 	/* A run with no recorded start, so that timelines show the free. */
-	{
+	for (pfn = ev->pfn; pfn < end;) {
+		struct ft_ent *e = grp_span(p, pfn, end, true, &cnt);
+
+		if (!e)
+			return oom(r);
+		for (; cnt; cnt--, pfn++, e++)
+			if (p->all || tracked(r, pfn))
+				set_free(e, ev->seq);
+	}
+	if (r->ops->run_end && !r->stop) {
 		struct es_run run;
 
 		memset(&run, 0, sizeof(run));
@@ -341,47 +604,39 @@ static int do_freepages(struct es_replay *r, const struct es_event *ev)
 		run.nid_req = ev->nid_req;
 		run.nid = ev->nid;
 		run.flags = ES_RUN_NO_ALLOC;
-		for (p = ev->pfn; p - ev->pfn < n; p++) {
-			struct es_pfn_ent *e;
-
-			if (!want(r, p))
-				continue;
-			e = es_pfnmap_add(&r->map, p);
-			if (!e)
-				return oom(r);
-			e->last_free_seq = ev->seq;
-		}
-		if (r->ops->run_end && !r->stop)
-			r->stop = r->ops->run_end(r, &run);
+		r->stop = r->ops->run_end(r, &run);
 	}
 	return 0;
 }
 
-static int do_skip(struct es_replay *r, const struct es_event *ev,
-		   uint64_t n)
+static int do_skip(struct rp *p, const struct es_event *ev, uint64_t n)
 {
-	uint64_t p, bad_pfn = ES_NO_PFN, nbad = 0;
+	struct es_replay *r = &p->r;
+	uint64_t pfn, end, cnt, bad_pfn = ES_NO_PFN, nbad = 0;
 
-	for (p = ev->pfn; p - ev->pfn < n; p++) {
-		struct es_pfn_ent *e;
-		struct live_run *lr;
+	for (pfn = ev->pfn, end = pfn + n; pfn < end;) {
+		/* a frame nothing happened to has no live run to mark */
+		struct ft_ent *e = grp_span(p, pfn, end, false, &cnt);
 
-		if (!want(r, p))
-			continue;
-		e = es_pfnmap_add(&r->map, p);
-		if (!e)
-			return oom(r);
-		lr = e->live;
-		if (lr && run_early(lr)) {
-			e->skip_seq = ev->seq;
-			lr->run.flags |= ES_RUN_SKIPPED;
-			continue;
+		for (; cnt; cnt--, pfn++, e = e ? e + 1 : NULL) {
+			struct run_hot *h;
+
+			if (!p->all && !tracked(r, pfn))
+				continue;
+			h = e && e->live ? &p->hot[e->live] : NULL;
+			if (h && (h->flags & ES_RUN_EARLY)) {
+				/* memblock_free_all() is checked once */
+				if (r->in_free_all)
+					e->last_free |= FT_SKIPPED;
+				h->flags |= ES_RUN_SKIPPED;
+				continue;
+			}
+			if (bad_pfn == ES_NO_PFN)
+				bad_pfn = pfn;
+			nbad++;
 		}
-		if (bad_pfn == ES_NO_PFN)
-			bad_pfn = p;
-		nbad++;
 	}
-	if (nbad) {
+	if (nbad && r->ops->anomaly) {
 		char d[256];
 
 		snprintf(d, sizeof(d),
@@ -392,53 +647,71 @@ static int do_skip(struct es_replay *r, const struct es_event *ev,
 	return 0;
 }
 
-/* Call @fn once for every live run (runs cover several entries). */
-static void foreach_live(struct es_replay *r,
-			 void (*fn)(struct es_replay *r, struct live_run *lr,
-				    const struct es_event *ev),
-			 const struct es_event *ev)
+static struct rp *sort_ctx;
+
+static int cmp_live(const void *a, const void *b)
 {
-	size_t i;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const struct run_hot *hx = &sort_ctx->hot[x], *hy = &sort_ctx->hot[y];
 
-	r->gen++;
-	for (i = 0; i < es_pfnmap_slots(&r->map); i++) {
-		struct es_pfn_ent *e = es_pfnmap_slot(&r->map, i);
-		struct live_run *lr = e ? e->live : NULL;
+	if (hx->pfn != hy->pfn)
+		return hx->pfn < hy->pfn ? -1 : 1;
+	/* the same first frame (frames not tracked): the older one first */
+	if (sort_ctx->cold_needed &&
+	    sort_ctx->cold[x].alloc_seq != sort_ctx->cold[y].alloc_seq)
+		return sort_ctx->cold[x].alloc_seq < sort_ctx->cold[y].alloc_seq ?
+			       -1 : 1;
+	return x < y ? -1 : x > y;
+}
 
-		if (!lr || lr->mark == r->gen)
-			continue;
-		lr->mark = r->gen;
-		fn(r, lr, ev);
+/*
+ * The live runs, by pfn, into a new array of indices; *nr = 0 and NULL
+ * when there are none or out of memory (then *nomem is set).
+ */
+static uint32_t *live_sorted(struct rp *p, size_t *nr, bool *nomem)
+{
+	uint32_t *idx, i;
+	size_t n = 0;
+
+	*nr = 0;
+	for (i = 1; i <= p->nruns; i++)
+		n += (p->hot[i].state & RS_LIVE) && p->hot[i].refs;
+	if (!n)
+		return NULL;
+	idx = malloc(n * sizeof(*idx));
+	if (!idx) {
+		*nomem = true;
+		return NULL;
 	}
+	for (i = 1, n = 0; i <= p->nruns; i++)
+		if ((p->hot[i].state & RS_LIVE) && p->hot[i].refs)
+			idx[n++] = i;
+	sort_ctx = p;
+	qsort(idx, n, sizeof(*idx), cmp_live);
+	sort_ctx = NULL;
+	*nr = n;
+	return idx;
 }
 
-static void mark_need_skip(struct es_replay *r, struct live_run *lr,
-			   const struct es_event *ev)
+static void check_skipped(struct rp *p, uint32_t li, const struct es_event *ev)
 {
-	(void)r;
-	(void)ev;
-	lr->need_skip = run_early(lr);
-}
+	struct es_replay *r = &p->r;
+	struct run_hot *h = &p->hot[li];
+	uint64_t n = 1ULL << h->order, pfn, first = ES_NO_PFN, nmiss = 0;
 
-static void check_skipped(struct es_replay *r, struct live_run *lr,
-			  const struct es_event *ev)
-{
-	uint64_t n = 1ULL << lr->run.order, p, first = ES_NO_PFN, nmiss = 0;
-
-	if (!lr->need_skip)
+	if (!(h->state & RS_NEED_SKIP))
 		return;
-	lr->need_skip = false;
-	for (p = lr->run.pfn; p - lr->run.pfn < n; p++) {
-		struct es_pfn_ent *e;
+	h->state &= (uint8_t)~RS_NEED_SKIP;
+	for (pfn = h->pfn; pfn - h->pfn < n; pfn++) {
+		struct ft_ent *e;
 
-		if (!want(r, p))
+		if (!p->all && !tracked(r, pfn))
 			continue;
-		e = es_pfnmap_get(&r->map, p);
-		if (e && e->skip_seq != ES_NO_SEQ &&
-		    e->skip_seq > r->free_all_seq)
+		e = ent_get(p, pfn);
+		if (e && (e->last_free & FT_SKIPPED))
 			continue;
 		if (first == ES_NO_PFN)
-			first = p;
+			first = pfn;
 		nmiss++;
 	}
 	if (nmiss) {
@@ -448,32 +721,50 @@ static void check_skipped(struct es_replay *r, struct live_run *lr,
 			 "live early page at free_all (seq %llu): %llu of %llu frames not skipped",
 			 (unsigned long long)r->free_all_seq,
 			 (unsigned long long)nmiss, (unsigned long long)n);
-		report_count(r, ES_K_MISSED_SKIP, ev, first, &lr->run, nmiss,
-			     d);
+		report_count(r, ES_K_MISSED_SKIP, ev, first, run_of(p, li),
+			     nmiss, d);
 	}
 }
 
-static void track_phase(struct es_replay *r, const struct es_event *ev)
+static int track_phase(struct rp *p, const struct es_event *ev)
 {
+	struct es_replay *r = &p->r;
+	uint32_t i;
+
 	/* memblock_free_all() runs once: later markers are not checked again */
 	if (ev->type == EST_EV_PHASE && ev->phase == EST_PHASE_FREE_ALL &&
 	    !r->in_free_all && !r->free_all_done) {
 		r->in_free_all = true;
 		r->free_all_seq = ev->seq;
-		foreach_live(r, mark_need_skip, ev);
+		for (i = 1; i <= p->nruns; i++)
+			if ((p->hot[i].state & RS_LIVE) &&
+			    (p->hot[i].flags & ES_RUN_EARLY))
+				p->hot[i].state |= RS_NEED_SKIP;
 	} else if (r->in_free_all && ev->phase > EST_PHASE_FREE_ALL &&
 		   ev->phase < EST_PHASE_MAX) {
 		/* the end marker, or the first event after it */
 		r->in_free_all = false;
 		r->free_all_done = true;
-		foreach_live(r, check_skipped, ev);
+		if (r->ops->anomaly) {
+			bool nomem = false;
+			size_t n, k;
+			uint32_t *idx = live_sorted(p, &n, &nomem);
+
+			if (nomem)
+				return oom(r);
+			for (k = 0; k < n; k++)
+				check_skipped(p, idx[k], ev);
+			free(idx);
+		}
 	}
 	if (ev->type == EST_EV_PHASE && ev->phase < EST_PHASE_MAX)
 		r->phase = ev->phase;
+	return 0;
 }
 
-static int replay_event(struct es_replay *r, const struct es_event *ev)
+static int replay_event(struct rp *p, const struct es_event *ev)
 {
+	struct es_replay *r = &p->r;
 	char why[112];
 	uint64_t n;
 
@@ -489,50 +780,55 @@ static int replay_event(struct es_replay *r, const struct es_event *ev)
 		       "slot reserved but not written");
 		return 0;
 	default:
-		report(r, ES_K_BAD_RECORD, ev, ev->type ? ev->pfn : ES_NO_PFN,
-		       NULL, "%s", es_bad_reason(r->t, ev, why, sizeof(why)));
+		if (r->ops->anomaly)
+			report(r, ES_K_BAD_RECORD, ev,
+			       ev->type ? ev->pfn : ES_NO_PFN, NULL, "%s",
+			       es_bad_reason(r->t, ev, why, sizeof(why)));
 		return 0;
 	}
-	track_phase(r, ev);
+	if ((ev->type == EST_EV_PHASE || r->in_free_all) && track_phase(p, ev))
+		return -1;
 
 	/* es_decode_slot() took implausible orders and ranges as bad */
 	switch (ev->type) {
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
-		if (ev->pfn + (1ULL << ev->order) - 1 < r->pfn_lo ||
-		    ev->pfn > r->pfn_hi)
+		if (!p->all && (ev->pfn + (1ULL << ev->order) - 1 < r->pfn_lo ||
+				ev->pfn > r->pfn_hi))
 			return 0;
 		if (ev->type == EST_EV_GETPAGES)
-			return do_getpages(r, ev);
-		return do_freepages(r, ev);
+			return do_getpages(p, ev);
+		return do_freepages(p, ev);
 	case EST_EV_SKIP:
 		n = es_event_pages(ev);
-		if (ev->pfn + n - 1 < r->pfn_lo || ev->pfn > r->pfn_hi)
+		if (!p->all && (ev->pfn + n - 1 < r->pfn_lo || ev->pfn > r->pfn_hi))
 			return 0;
-		return do_skip(r, ev, n);
+		return do_skip(p, ev, n);
 	}
 	return 0;
 }
 
-static void release_live(struct es_replay *r, bool hand_out)
+/* Hand the runs still live to the caller, by pfn, and release them all. */
+static int release_live(struct rp *p, bool hand_out)
 {
-	size_t i;
+	struct es_replay *r = &p->r;
+	bool nomem = false;
+	size_t n = 0, k;
+	uint32_t *idx = NULL;
 
-	for (i = 0; i < es_pfnmap_slots(&r->map); i++) {
-		struct es_pfn_ent *e = es_pfnmap_slot(&r->map, i);
-		struct live_run *lr = e ? e->live : NULL;
+	if (hand_out && r->ops->run_live)
+		idx = live_sorted(p, &n, &nomem);
+	for (k = 0; k < n && !r->stop; k++) {
+		struct es_run *run = run_of(p, idx[k]);
 
-		if (!lr)
-			continue;
-		e->live = NULL;
-		if (--lr->refs)
-			continue;
-		if (hand_out && r->ops->run_live && !r->stop) {
-			lr->run.flags |= ES_RUN_LIVE;
-			r->stop = r->ops->run_live(r, &lr->run);
-		}
-		run_put(r, lr);
+		run->flags |= ES_RUN_LIVE;
+		r->stop = r->ops->run_live(r, run);
 	}
+	free(idx);
+	es_efree(p->hot, p->runcap * sizeof(*p->hot));
+	es_efree(p->cold, p->runcap * sizeof(*p->cold));
+	ft_free(p);
+	return nomem ? oom(r) : 0;
 }
 
 /*
@@ -543,109 +839,125 @@ static void release_live(struct es_replay *r, bool hand_out)
  */
 static void check_counters(struct es_replay *r)
 {
-	const struct es_status *c = &r->t->counts;
-	uint64_t excess = 0, lost = c->lost;
+	const struct est_header *h = &r->t->hdr;
+	uint64_t head = (uint64_t)h->head.counter;
+	uint64_t lost = (uint64_t)h->lost.counter, excess = 0;
 	struct es_event le;
 	char d[256];
 
-	if ((int64_t)c->head < 0 || (int64_t)c->lost < 0) {
+	if (!r->ops->anomaly)
+		return;
+	if ((int64_t)head < 0 || (int64_t)lost < 0) {
 		snprintf(d, sizeof(d),
 			 "trace header: head %lld or lost %lld is negative",
-			 (long long)c->head, (long long)c->lost);
+			 (long long)head, (long long)lost);
 		report_count(r, ES_K_BAD_RECORD, NULL, ES_NO_PFN, NULL, 0, d);
 		return;
 	}
-	if (c->head > c->capacity)
-		excess = c->head - c->capacity;
+	if (head > h->capacity)
+		excess = head - h->capacity;
 	if (lost > excess) {
 		snprintf(d, sizeof(d),
 			 "trace header: lost %llu, but head %llu - capacity %u is %llu",
-			 (unsigned long long)lost, (unsigned long long)c->head,
-			 c->capacity, (unsigned long long)excess);
+			 (unsigned long long)lost, (unsigned long long)head,
+			 h->capacity, (unsigned long long)excess);
 		report_count(r, ES_K_BAD_RECORD, NULL, ES_NO_PFN, NULL, 0, d);
 	}
 	if (!excess && !lost)
 		return;
 	memset(&le, 0, sizeof(le));
-	le.seq = c->capacity;
+	le.seq = h->capacity;
 	le.status = ES_SLOT_PENDING;
 	if (excess > lost)
 		snprintf(d, sizeof(d),
 			 "ring full: %llu events after seq %llu were not recorded (lost says %llu: writers not done, or a corrupt header)",
 			 (unsigned long long)excess,
-			 (unsigned long long)c->capacity - 1,
+			 (unsigned long long)h->capacity - 1,
 			 (unsigned long long)lost);
 	else
 		snprintf(d, sizeof(d),
 			 "ring full: %llu events after seq %llu were not recorded",
 			 (unsigned long long)lost,
-			 (unsigned long long)c->capacity - 1);
+			 (unsigned long long)h->capacity - 1);
 	report_count(r, ES_K_LOST_EVENTS, &le, ES_NO_PFN, NULL,
 		     excess > lost ? excess : lost, d);
 }
 
 /*
- * es_replay_run() - replay every slot in sequence order.
+ * es_replay_run() - replay every slot in sequence order, in one pass.
  * Only pfns in [@pfn_lo, @pfn_hi] (and accepted by ops->want_pfn) are
- * tracked. Returns 0, a callback's non-zero value, or -1 on error.
+ * tracked. The slots are counted on the way (es_get_status() then costs
+ * nothing). Returns 0, a callback's non-zero value, or -1 on error.
  */
 int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 		  void *arg, uint64_t pfn_lo, uint64_t pfn_hi)
 {
-	struct es_replay r;
+	struct rp p;
+	struct es_replay *r = &p.r;
 	struct es_event ev;
 	bool restricted;
 	uint64_t i;
 	int ret = 0;
 
-	if (es_count(t))
+	if (!es_loaded(t))
 		return -1;
-	memset(&r, 0, sizeof(r));
-	r.t = t;
-	r.ops = ops;
-	r.arg = arg;
-	r.pfn_lo = pfn_lo;
-	r.pfn_hi = pfn_hi;
-	r.complete = es_trace_complete(t);
-	es_pfnmap_init(&r.map);
+	memset(&p, 0, sizeof(p));
+	r->t = t;
+	r->ops = ops;
+	r->arg = arg;
+	r->pfn_lo = pfn_lo;
+	r->pfn_hi = pfn_hi;
+	restricted = pfn_lo || pfn_hi != UINT64_MAX;
+	p.all = !restricted && !ops->want_pfn;
+	p.cold_needed = ops->anomaly || ops->run_end || ops->run_live;
+	if (t->counted) {
+		p.complete_known = true;
+		r->complete = es_trace_complete(t);
+	}
+	es_count_start(t, &p.cnt);
 
 	/*
-	 * A replay of some frames only (a timeline batch), with nobody
-	 * watching the events or anomalies: an event outside them only
-	 * moves the phase, and is not decoded further.
+	 * A replay of some frames only, with nobody watching the events or
+	 * anomalies: an event outside them only moves the phase, and is not
+	 * decoded further.
 	 */
-	restricted = (pfn_lo || pfn_hi != UINT64_MAX) && !ops->event &&
-		     !ops->anomaly;
-	for (i = 0; i < t->nslots && !r.stop; i++) {
+	restricted = restricted && !ops->event && !ops->anomaly;
+	for (i = 0; i < t->nslots && !r->stop; i++) {
 		if (restricted) {
 			uint64_t n;
 
 			es_decode_lean(t, i, &ev);
+			es_count_event(&p.cnt, &ev);
 			if (ev.status != ES_SLOT_OK)
 				continue;
 			n = es_event_pages(&ev);
 			if (n && (ev.pfn + n - 1 < pfn_lo || ev.pfn > pfn_hi)) {
-				track_phase(&r, &ev);
+				if ((ev.type == EST_EV_PHASE || r->in_free_all) &&
+				    (ret = track_phase(&p, &ev)))
+					break;
 				continue;
 			}
 		}
 		es_decode_slot(t, i, &ev);
-		ret = replay_event(&r, &ev);
+		if (!restricted)
+			es_count_event(&p.cnt, &ev);
+		ret = replay_event(&p, &ev);
 		if (ret)
 			break;
-		if (ops->event && !r.stop)
-			r.stop = ops->event(&r, &ev);
+		if (ops->event && !r->stop)
+			r->stop = ops->event(r, &ev);
 	}
-	if (!ret && !r.stop)
-		check_counters(&r);
-	if (!ret && es_io_check(t))
+	if (!ret && !r->stop)
+		check_counters(r);
+	if (es_io_check(t))
 		ret = -1;
-	release_live(&r, !ret);
-	pool_free(&r);
-	es_pfnmap_destroy(&r.map);
+	else if (!ret && i == t->nslots && !t->counted)
+		es_count_finish(t, &p.cnt);
+	if (release_live(&p, !ret) && !ret)
+		ret = -1;
 	if (ret)
 		return ret;
-	return r.stop;
+	return r->stop;
 }
 
 /* ---- check -------------------------------------------------------------- */
@@ -744,26 +1056,38 @@ int es_owners(struct es_trace *t, es_run_fn fn, void *arg)
 /* ---- timeline ----------------------------------------------------------- */
 
 /*
- * A pfn's history depends only on the events whose range covers it, and,
- * through an overlap ending a whole run, on the pfns those ranges cover:
- * so the page frames fall into components (maximal pfn ranges chained by
- * events covering neighbours) that can be replayed separately. Timelines
- * are built a batch of whole components at a time, keeping at most about
- * es_timeline_budget (pfn, run) pairs in memory.
+ * The runs of a page frame end one after the other, but the frames'
+ * runs end interleaved, and a timeline lists them frame by frame: they
+ * are sorted by pfn on the way out. One pass over the trace counts the
+ * events that cover each frame (an upper bound of its runs) and finds the
+ * frames shown; the selected frames are then cut into buckets of at most
+ * es_timeline_budget (pfn, run) pairs. One replay of the whole trace
+ * writes each run into the bucket(s) of the frames it covers: kept in
+ * memory when there is one bucket, else in a temporary file per bucket
+ * (in $TMPDIR, or /tmp, removed at once), so that memory follows the
+ * frames and the budget, not the events. Each bucket is then read back,
+ * sorted and handed out.
  */
-uint64_t es_timeline_budget = 1U << 16;
-#define ES_TL_MAX_PASSES	16
+uint64_t es_timeline_budget = 1U << 18;
+#define ES_TL_MAX_BUCKETS	256
 
-#define TL_LINK_NEXT	0x1	/* an event covers this pfn and the next */
 #define TL_SELECTED	0x2	/* shown */
 
+struct tl_bucket {
+	size_t first;		/* sel[first] is its first pfn */
+	FILE *f;		/* NULL: the runs are in mem */
+	uint64_t nr;		/* runs in it */
+};
+
 struct tl_ctx {
+	struct es_trace *t;
 	struct es_pfnmap all;		/* every pfn touched; aux = events */
-	uint64_t *keys;			/* sorted, all touched */
-	size_t nkeys;
-	uint64_t *sel;			/* sorted, selected, current batch */
+	uint64_t *sel;			/* sorted, the pfns shown */
 	size_t nsel;
-	struct run_vec *runs;		/* per entry of sel[] */
+	struct tl_bucket *b;
+	size_t nb, bcap;
+	struct run_vec mem;		/* the runs of a bucket */
+	bool io_error;
 };
 
 static size_t sel_index(const struct tl_ctx *c, uint64_t pfn)
@@ -781,17 +1105,50 @@ static size_t sel_index(const struct tl_ctx *c, uint64_t pfn)
 	return a;
 }
 
+/* The bucket holding sel[i]. */
+static size_t bucket_of(const struct tl_ctx *c, size_t i)
+{
+	size_t a = 0, b = c->nb;
+
+	while (b - a > 1) {
+		size_t m = a + (b - a) / 2;
+
+		if (c->b[m].first <= i)
+			a = m;
+		else
+			b = m;
+	}
+	return a;
+}
+
+static int tl_put(struct tl_ctx *c, struct tl_bucket *b,
+		  const struct es_run *run)
+{
+	b->nr++;
+	if (!b->f)
+		return vec_push(&c->mem, run);
+	if (fwrite(run, sizeof(*run), 1, b->f) != 1) {
+		c->io_error = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* A run ended or live: into every bucket with a shown frame it covers. */
 static int tl_run(struct es_replay *r, const struct es_run *run)
 {
 	struct tl_ctx *c = r->arg;
-	uint64_t n = 1ULL << run->order;
-	size_t i;
+	uint64_t n = 1ULL << run->order, last = run->pfn + n - 1;
+	size_t i = sel_index(c, run->pfn), k, k0;
 
-	for (i = sel_index(c, run->pfn); i < c->nsel; i++) {
-		if (c->sel[i] - run->pfn >= n)
+	if (i == c->nsel || c->sel[i] > last)
+		return 0;
+	k0 = c->nb == 1 ? 0 : bucket_of(c, i);
+	for (k = k0; k < c->nb; k++) {
+		if (k > k0 && c->sel[c->b[k].first] > last)
 			break;
-		if (vec_push(&c->runs[i], run))
-			return oom(r);
+		if (tl_put(c, &c->b[k], run))
+			return c->io_error ? -1 : oom(r);
 	}
 	return 0;
 }
@@ -825,7 +1182,7 @@ static bool ev_range(const struct es_event *ev, uint64_t *first,
 	return ev->pfn + *n > ev->pfn;
 }
 
-/* Pass 1: every pfn touched, its links, its event count, the selection. */
+/* Pass 1: every pfn touched, its event count, the selection. */
 static int tl_scan(struct es_trace *t, const struct es_select *sel,
 		   struct tl_ctx *c)
 {
@@ -842,15 +1199,16 @@ static int tl_scan(struct es_trace *t, const struct es_select *sel,
 		       (!sel || !sel->cache || !*sel->cache ||
 			es_cache_match(sel->cache, ev.cache, ev.name));
 		for (p = first; p - first < n; p++) {
-			struct es_pfn_ent *e = es_pfnmap_add(&c->all, p);
+			struct es_pfn_ent *e;
 
+			if (sel && sel->has_pfn &&
+			    (p < sel->pfn_lo || p > sel->pfn_hi))
+				continue;
+			e = es_pfnmap_add(&c->all, p);
 			if (!e)
 				return -1;
 			e->aux++;
-			if (p - first + 1 < n)
-				e->pad |= TL_LINK_NEXT;
-			if (pick && (!sel || !sel->has_pfn ||
-				     (p >= sel->pfn_lo && p <= sel->pfn_hi)))
+			if (pick)
 				e->pad |= TL_SELECTED;
 		}
 	}
@@ -863,6 +1221,181 @@ static int oom_trace(struct es_trace *t)
 	return -1;
 }
 
+static FILE *tl_tmpfile(struct es_trace *t)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	FILE *f;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/earlyslab-timeline-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0) {
+		es_set_error(t, "%s: timeline: cannot create a temporary file in %s: %s",
+			     t->name, dir, strerror(errno));
+		return NULL;
+	}
+	unlink(path);
+	f = fdopen(fd, "w+b");
+	if (!f) {
+		close(fd);
+		oom_trace(t);
+		return NULL;
+	}
+	return f;
+}
+
+/* The selected pfns, cut into buckets of about @limit pairs each. */
+static int tl_buckets(struct tl_ctx *c, uint64_t limit)
+{
+	uint64_t total = 0, have = 0;
+	size_t i, nb = 1;
+
+	for (i = 0; i < c->nsel; i++)
+		total += es_pfnmap_get(&c->all, c->sel[i])->aux;
+	if (limit < total / ES_TL_MAX_BUCKETS + 1 && total > limit)
+		limit = total / ES_TL_MAX_BUCKETS + 1;
+	c->bcap = (size_t)(total / limit + 2);
+	c->b = es_ecalloc(c->bcap, sizeof(*c->b));
+	if (!c->b)
+		return oom_trace(c->t);
+	c->b[0].first = 0;
+	for (i = 0; i < c->nsel; i++) {
+		uint64_t cost = es_pfnmap_get(&c->all, c->sel[i])->aux;
+
+		if (have && have + cost > limit) {
+			c->b[nb++].first = i;
+			have = 0;
+		}
+		have += cost;
+	}
+	c->nb = nb;
+	if (nb == 1)
+		return 0;
+	for (i = 0; i < nb; i++) {
+		c->b[i].f = tl_tmpfile(c->t);
+		if (!c->b[i].f)
+			return -1;
+		setvbuf(c->b[i].f, NULL, _IOFBF, 1 << 16);
+	}
+	return 0;
+}
+
+/* The runs of bucket @b back into c->mem. */
+static int tl_load(struct tl_ctx *c, struct tl_bucket *b)
+{
+	size_t bytes = (size_t)b->nr * sizeof(struct es_run);
+
+	if (!b->f)
+		return 0;	/* the one bucket, in memory all along */
+	c->mem.nr = 0;
+	if (b->nr > c->mem.cap) {
+		struct es_run *n = es_erealloc(c->mem.v,
+					       c->mem.cap * sizeof(*n), bytes);
+
+		if (!n)
+			return oom_trace(c->t);
+		c->mem.v = n;
+		c->mem.cap = (size_t)b->nr;
+	}
+	if (fflush(b->f) || fseek(b->f, 0, SEEK_SET) ||
+	    (bytes && fread(c->mem.v, bytes, 1, b->f) != 1)) {
+		es_set_error(c->t, "%s: timeline: temporary file: %s",
+			     c->t->name, errno ? strerror(errno) : "short read");
+		return -1;
+	}
+	fclose(b->f);
+	b->f = NULL;
+	c->mem.nr = (size_t)b->nr;
+	return 0;
+}
+
+/* The shown frames of @run in sel[@lo, @hi): [returned, *end). */
+static size_t frames_of(const struct tl_ctx *c, const struct es_run *run,
+			size_t lo, size_t hi, size_t *end)
+{
+	uint64_t last = run->pfn + (1ULL << run->order) - 1;
+	size_t j = sel_index(c, run->pfn), first;
+
+	if (j < lo)
+		j = lo;
+	for (first = j; j < hi && c->sel[j] <= last; j++)
+		;
+	*end = j;
+	return first;
+}
+
+static int cmp_run_ptr(const void *a, const void *b)
+{
+	return cmp_run_seq(*(const struct es_run *const *)a,
+			   *(const struct es_run *const *)b);
+}
+
+/*
+ * Hand out the frames of bucket @k, each with its runs by sequence. The
+ * runs of one frame never overlap in time, so they arrived in the order
+ * of their start: a stable distribution by frame (a counting sort) puts
+ * them in order; a frame found otherwise is sorted all the same.
+ */
+static int tl_emit(struct tl_ctx *c, size_t k, es_pfn_fn fn, void *arg,
+		   struct run_vec *one)
+{
+	size_t lo = c->b[k].first;
+	size_t hi = k + 1 < c->nb ? c->b[k + 1].first : c->nsel;
+	const struct es_run **by = NULL;
+	size_t *at, np = 0, i, j, e, q;
+	int ret = 0;
+
+	at = es_ecalloc(hi - lo + 1, sizeof(*at));
+	if (!at)
+		return oom_trace(c->t);
+	for (i = 0; i < c->mem.nr; i++)
+		for (j = frames_of(c, &c->mem.v[i], lo, hi, &e); j < e; j++) {
+			at[j - lo + 1]++;
+			np++;
+		}
+	for (i = 1; i <= hi - lo; i++)
+		at[i] += at[i - 1];
+	if (np && !(by = es_ecalloc(np, sizeof(*by)))) {
+		es_efree(at, (hi - lo + 1) * sizeof(*at));
+		return oom_trace(c->t);
+	}
+	for (i = 0; i < c->mem.nr; i++)
+		for (j = frames_of(c, &c->mem.v[i], lo, hi, &e); j < e; j++)
+			by[at[j - lo]++] = &c->mem.v[i];
+	/* at[i] is now where frame lo + i + 1 begins */
+	for (i = lo, q = 0; i < hi && !ret; i++) {
+		size_t end = at[i - lo], n = end - q;
+
+		for (j = q + 1; j < end; j++)
+			if (cmp_run_seq(by[j - 1], by[j]) > 0)
+				break;
+		if (j < end)
+			qsort(by + q, n, sizeof(*by), cmp_run_ptr);
+		if (n > one->cap) {
+			struct es_run *v = es_erealloc(one->v,
+					one->cap * sizeof(*v), n * sizeof(*v));
+
+			if (!v) {
+				ret = oom_trace(c->t);
+				break;
+			}
+			one->v = v;
+			one->cap = n;
+		}
+		for (j = 0; j < n; j++)
+			one->v[j] = *by[q + j];
+		one->nr = n;
+		ret = fn(c->sel[i], one->v, n, arg);
+		q = end;
+	}
+	es_efree(by, np * sizeof(*by));
+	es_efree(at, (hi - lo + 1) * sizeof(*at));
+	return ret;
+}
+
 int es_timeline(struct es_trace *t, const struct es_select *sel,
 		es_pfn_fn fn, void *arg)
 {
@@ -870,106 +1403,52 @@ int es_timeline(struct es_trace *t, const struct es_select *sel,
 		.run_end = tl_run,
 		.run_live = tl_run,
 	};
+	struct run_vec one = { 0 };
 	struct tl_ctx c;
-	size_t i, lo, hi, nsel_max = 0;
-	uint64_t total, limit;
+	uint64_t *keys;
+	size_t i, nkeys;
 	int ret = 0;
 
-	if (es_count(t))
+	if (!es_loaded(t))
 		return -1;
 	memset(&c, 0, sizeof(c));
+	c.t = t;
 	es_pfnmap_init(&c.all);
 	if (tl_scan(t, sel, &c)) {
 		ret = t->io_failed ? -1 : oom_trace(t);
 		goto out;
 	}
-	c.keys = es_pfnmap_keys(&c.all, &c.nkeys);
-	if (c.nkeys && !c.keys) {
+	keys = es_pfnmap_keys(&c.all, &nkeys);
+	if (nkeys && !keys) {
 		ret = oom_trace(t);
 		goto out;
 	}
-	for (i = 0; i < c.nkeys; i++)
-		if (es_pfnmap_get(&c.all, c.keys[i])->pad & TL_SELECTED)
-			nsel_max++;
-	if (!nsel_max)
+	/* the selected ones, in place */
+	for (i = 0; i < nkeys; i++)
+		if (es_pfnmap_get(&c.all, keys[i])->pad & TL_SELECTED)
+			keys[c.nsel++] = keys[i];
+	c.sel = keys;
+	if (!c.nsel)
 		goto out;
-	c.sel = es_ecalloc(nsel_max, sizeof(*c.sel));
-	c.runs = es_ecalloc(nsel_max, sizeof(*c.runs));
-	if (!c.sel || !c.runs) {
-		ret = oom_trace(t);
-		goto out;
-	}
-
-	/*
-	 * Each batch reads the whole trace (only its own frames' events are
-	 * replayed): never more than ES_TL_MAX_PASSES of them, so that the
-	 * time stays linear in events (the batches grow instead).
-	 */
-	for (i = 0, total = 0; i < c.nkeys; i++)
-		total += es_pfnmap_get(&c.all, c.keys[i])->aux;
-	limit = es_timeline_budget;
-	if (limit < total / ES_TL_MAX_PASSES + 1)
-		limit = total / ES_TL_MAX_PASSES + 1;
-
-	for (lo = 0; lo < c.nkeys && !ret; lo = hi) {
-		uint64_t budget = 0;
-		bool any = false;
-
-		/* whole components, until the budget is used */
-		for (hi = lo; hi < c.nkeys;) {
-			size_t end = hi, j;
-			uint64_t cost = 0;
-			bool picked = false;
-
-			for (;;) {
-				struct es_pfn_ent *e =
-					es_pfnmap_get(&c.all, c.keys[end]);
-
-				cost += e->aux;
-				picked |= e->pad & TL_SELECTED;
-				if (!(e->pad & TL_LINK_NEXT) ||
-				    end + 1 >= c.nkeys ||
-				    c.keys[end + 1] != c.keys[end] + 1)
-					break;
-				end++;
-			}
-			if (!picked && !any) {
-				lo = hi = end + 1;	/* skip it */
-				continue;
-			}
-			if (any && budget + cost > limit)
-				break;
-			if (picked) {
-				for (j = hi; j <= end; j++)
-					if (es_pfnmap_get(&c.all, c.keys[j])->pad &
-					    TL_SELECTED)
-						c.sel[c.nsel++] = c.keys[j];
-				any = true;
-				budget += cost;
-			}
-			hi = end + 1;
-		}
-		if (!any)
-			break;
-		ret = es_replay_run(t, &ops, &c, c.keys[lo], c.keys[hi - 1]);
-		for (i = 0; i < c.nsel; i++) {
-			struct run_vec *rv = &c.runs[i];
-
-			if (!ret) {
-				if (rv->nr)
-					qsort(rv->v, rv->nr, sizeof(*rv->v),
-					      cmp_run_seq);
-				ret = fn(c.sel[i], rv->v, rv->nr, arg);
-			}
-			es_efree(rv->v, rv->cap * sizeof(*rv->v));
-			memset(rv, 0, sizeof(*rv));
-		}
-		c.nsel = 0;
+	ret = tl_buckets(&c, es_timeline_budget ? es_timeline_budget : 1);
+	if (!ret)
+		ret = es_replay_run(t, &ops, &c, 0, UINT64_MAX);
+	if (ret < 0 && c.io_error)
+		es_set_error(t, "%s: timeline: temporary file: %s", t->name,
+			     strerror(errno));
+	for (i = 0; i < c.nb && !ret; i++) {
+		ret = tl_load(&c, &c.b[i]);
+		if (!ret)
+			ret = tl_emit(&c, i, fn, arg, &one);
 	}
 out:
-	es_efree(c.sel, nsel_max * sizeof(*c.sel));
-	es_efree(c.runs, nsel_max * sizeof(*c.runs));
-	free(c.keys);
+	for (i = 0; i < c.nb; i++)
+		if (c.b[i].f)
+			fclose(c.b[i].f);
+	es_efree(c.b, c.bcap * sizeof(*c.b));
+	es_efree(c.mem.v, c.mem.cap * sizeof(*c.mem.v));
+	es_efree(one.v, one.cap * sizeof(*one.v));
+	free(c.sel);
 	es_pfnmap_destroy(&c.all);
 	return ret;
 }

@@ -491,6 +491,9 @@ static int load_file(struct es_trace *t, int fd, uint64_t size)
 		return -1;
 	t->nslots = est_nr_slots(&t->hdr);
 	t->win_slots = ES_WINDOW_BYTES / t->hdr.record_size;
+	/* a small trace needs no more window than it has slots */
+	if (t->win_slots > t->nslots)
+		t->win_slots = t->nslots;
 	if (!t->win_slots)
 		t->win_slots = 1;
 	t->win = malloc(t->win_slots * t->hdr.record_size);

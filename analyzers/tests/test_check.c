@@ -546,7 +546,7 @@ static void test_many_events(void **state)
 	synth_free(s);
 	/* 8 frames: the map's first size; 8192: a thousand times more */
 	assert_true(few < 32 * 1024);
-	assert_true(many > 64 * few);
+	assert_true(many > 32 * few);
 	assert_true(many < 8192 * 256);
 }
 
