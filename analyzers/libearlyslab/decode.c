@@ -357,19 +357,6 @@ void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev)
 	decode(t, slot, ev, false);
 }
 
-/*
- * The bytes of slot @slot (< t->nslots), and in *@n how many slots from
- * it on are in the same buffer (at least 1), for a look ahead.
- */
-const unsigned char *es_slot_span(struct es_trace *t, uint64_t slot,
-				  uint64_t *n)
-{
-	const unsigned char *b = slot_bytes(t, slot);
-
-	*n = t->recs ? t->nslots - slot : t->win_first + t->win_nr - slot;
-	return b;
-}
-
 /* The bytes of slot @slot (< t->nslots), record_size of them. */
 const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
 {

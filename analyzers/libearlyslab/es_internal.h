@@ -179,9 +179,6 @@ bool es_loaded(struct es_trace *t);
 int es_check_hdr(struct es_trace *t, const struct est_header *h,
 		 uint64_t avail);
 const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot);
-/* The same, and how many slots from @slot on are in the same buffer. */
-const unsigned char *es_slot_span(struct es_trace *t, uint64_t slot,
-				  uint64_t *n);
 void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev);
 /* The same without the cache name. */
 void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev);

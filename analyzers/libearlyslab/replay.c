@@ -1186,17 +1186,22 @@ static bool ev_range(const struct es_event *ev, uint64_t *first,
 static int tl_scan(struct es_trace *t, const struct es_select *sel,
 		   struct tl_ctx *c)
 {
+	bool by_cache = sel && sel->cache && *sel->cache;
 	struct es_event ev;
 	uint64_t i, p, first, n;
 
 	for (i = 0; i < t->nslots; i++) {
 		bool pick;
 
-		es_decode_slot(t, i, &ev);
+		/* the cache name only for a --cache selection */
+		if (by_cache)
+			es_decode_slot(t, i, &ev);
+		else
+			es_decode_lean(t, i, &ev);
 		if (!ev_range(&ev, &first, &n))
 			continue;
 		pick = ev.type != EST_EV_SKIP &&
-		       (!sel || !sel->cache || !*sel->cache ||
+		       (!by_cache ||
 			es_cache_match(sel->cache, ev.cache, ev.name));
 		for (p = first; p - first < n; p++) {
 			struct es_pfn_ent *e;
