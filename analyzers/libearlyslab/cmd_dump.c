@@ -6,7 +6,7 @@
 
 #include "es_cmd.h"
 
-#define TYPE_NAMES	"getpages, freepages, skip, phase, slab_state, large"
+#define TYPE_NAMES	"getpages, freepages, skip, phase, slab_state, large, nopages, mark"
 #define PHASE_NAMES	"boot, early, free_all, window, up, full"
 
 struct dump_ctx {

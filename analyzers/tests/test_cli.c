@@ -254,6 +254,8 @@ static void test_usage_errors(void **state)
 	bad("dump: unknown phase 'later'");
 	run("--raw", path("clean.bin"), "dump", "--type", NULL);
 	bad("dump: option '--type' needs an argument");
+	run("--raw", path("clean.bin"), "dump", "--type", "slab", NULL);
+	bad("slab_state, large, nopages, mark)");
 	run("--raw", path("clean.bin"), "owners", "--cull", "pfn", NULL);
 	bad("owners: unknown cull key 'pfn'");
 	run("--raw", path("clean.bin"), "timeline", "1", "2", NULL);
