@@ -73,16 +73,22 @@ def test_second_build_dir_uses_the_cache(kernel, tmp_path):
 
 
 @pytest.mark.parametrize("args, why", [
-    (["kasan-6.12"], "kernel-patch/6.12/kasan.config missing"),
-    (["6.12", "kasan"], "kernel-patch/6.12/kasan.config missing"),
+    (["kasan-6.12"], "kasan.config missing"),
+    (["6.12", "kasan"], "kasan.config missing"),
     (["5.10"], "unknown series '5.10'"),
     (["6.1", "tiny"], "usage:"),
 ])
 def test_bad_kernel_is_one_line(args, why, tmp_path):
     """A kernel the tree cannot build is refused before any work, with
-    the reason first."""
+    the reason first: here a KASAN kernel of a series (a copy of 6.12)
+    that has no kasan.config, an unknown series, an unknown variant."""
+    series = tmp_path / "series-6.12"
+    subprocess.run(["cp", "-r", str(ROOT / "kernel-patch" / "6.12"),
+                    str(series)], check=True)
+    (series / "kasan.config").unlink(missing_ok=True)
     env = dict(os.environ, BUILD=str(tmp_path / "build"),
-               EARLYSLAB_KERNEL_CACHE=str(tmp_path / "cache"))
+               EARLYSLAB_KERNEL_CACHE=str(tmp_path / "cache"),
+               EARLYSLAB_PATCHDIR=str(series), EARLYSLAB_NO_BUILD="1")
     r = subprocess.run(["bash", str(SCRIPT)] + args, env=env, text=True,
                        capture_output=True, timeout=60, check=False)
     assert r.returncode != 0, r.stdout
