@@ -40,7 +40,8 @@ help:
 	@echo "                  SERIES=6.1: build/kernel-6.1/... (Linux 6.1, SLAB)"
 	@echo "make kernel-debug build/kernel-debug-6.12/... (DEBUG_VM, DEBUG_PAGEALLOC, SLUB_DEBUG, ...)"
 	@echo "                  SERIES=6.1: build/kernel-debug-6.1/..."
-	@echo "make kernel-kasan SERIES=6.1: build/kernel-kasan-6.1/... (KASAN; 6.1 only)"
+	@echo "make kernel-kasan build/kernel-kasan-6.12/... (generic KASAN; not in the test matrix)"
+	@echo "                  SERIES=6.1: build/kernel-kasan-6.1/..."
 	@echo "make kernels      all five: 6.12, debug-6.12, 6.1, debug-6.1, kasan-6.1"
 	@echo "make initramfs    build/initramfs.cpio.gz (busybox)"
 	@echo "make boot-test    only the QEMU boot matrix (pytest tests/boot)"
@@ -60,9 +61,9 @@ kernel-debug:
 	@bash scripts/deps.sh kernel
 	@bash scripts/build-kernel.sh $(SERIES) debug
 
-# Only a series with a kasan.config fragment has a KASAN kernel (6.1).
+# Only a series with a kasan.config fragment has a KASAN kernel.
 kernel-kasan:
-	$(if $(wildcard kernel-patch/$(SERIES)/kasan.config),,$(error no KASAN kernel for SERIES=$(SERIES): kernel-patch/$(SERIES)/kasan.config does not exist (make kernel-kasan SERIES=6.1)))
+	$(if $(wildcard kernel-patch/$(SERIES)/kasan.config),,$(error no KASAN kernel for SERIES=$(SERIES): kernel-patch/$(SERIES)/kasan.config does not exist))
 	@bash scripts/deps.sh kernel
 	@bash scripts/build-kernel.sh $(SERIES) kasan
 

@@ -410,20 +410,48 @@ def test_memory_map(case):
 
 SRAT_CPU = re.compile(r"SRAT: PXM \d+ -> APIC (0x[0-9a-f]+) -> Node (\d+)$",
                       re.M)
+# x86's smpboot line for the secondary CPUs of one node, "#N" per CPU
+SMPBOOT_NODE = re.compile(r"\.\.\.\. node\s+#(\d+), CPUs:((?:\s+#\d+)+)\s*$",
+                          re.M)
+
+
+def cpu_nodes_srat(b, topo):
+    """{APIC id: node} from the SRAT lines (6.1 prints them), and the
+    expected map."""
+    got = {int(a, 16): int(n) for a, n in SRAT_CPU.findall(b.serial)}
+    bits = (topo.cores - 1).bit_length()
+    want = {(c // topo.cores) << bits | c % topo.cores: n.nid
+            for n in topo.per_node for c in n.cpus}
+    return "'SRAT: PXM .. -> APIC .. -> Node'", got, want
+
+
+def cpu_nodes_smpboot(b, topo):
+    """{CPU: node} of the secondary CPUs from the smpboot lines (6.12
+    has the SRAT ones at debug level only), and the expected map."""
+    got = {int(c): int(nid) for nid, cpus in SMPBOOT_NODE.findall(b.serial)
+           for c in re.findall(r"#(\d+)", cpus)}
+    want = {c: n.nid for n in topo.per_node for c in n.cpus if c}
+    return "'.... node  #N, CPUs: #C'", got, want
+
+
+# Where each series' console says which node a CPU is on.
+CPU_NODES = {"6.1": cpu_nodes_srat, "6.12": cpu_nodes_smpboot}
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.topo.nodes > 1],
                          ids=case_id)
 def test_cpu_nodes(case):
-    """The SRAT puts every CPU on the node of its socket."""
+    """Every CPU is on the node of its socket."""
     b = get_boot(case)
-    topo = case.topo
-    got = {int(a, 16): int(n) for a, n in SRAT_CPU.findall(b.serial)}
-    assert got, f"no 'SRAT: PXM .. -> APIC .. -> Node' lines in {b.serial_log}"
-    bits = (topo.cores - 1).bit_length()
-    want = {(c // topo.cores) << bits | c % topo.cores: n.nid
-            for n in topo.per_node for c in n.cpus}
-    assert got == want, f"APIC id -> node: {got}, expected {want}"
+    what, got, want = CPU_NODES[case.series](b, case.topo)
+    assert got, f"no {what} lines in {b.serial_log}"
+    assert got == want, f"CPU -> node: {got}, expected {want}"
+
+
+# slab_state at rest_init: SLAB's kmem_cache_init_late() moves it from UP
+# to FULL; SLUB's does not, slab_sysfs_init() (an initcall, after
+# rest_init) does.
+SLAB_STATE_AT_LATE = {"6.1": "FULL", "6.12": "UP"}
 
 
 @params
@@ -437,8 +465,7 @@ def test_gdb_halts(case):
         st = b.stop(func)
         assert st.get("halted"), f"not halted at {func}: {st}"
         assert st.get("release") == version.get("release"), st
-        # kmem_cache_init_late() moves slab_state from UP to FULL.
-        expect = "UP" if func == HALT else "FULL"
+        expect = "UP" if func == HALT else SLAB_STATE_AT_LATE[case.series]
         assert st.get("slab_state") == expect, st
     assert b.gdb.get("detached"), b.gdb
 

@@ -73,19 +73,57 @@ def test_second_build_dir_uses_the_cache(kernel, tmp_path):
 
 
 @pytest.mark.parametrize("args, why", [
-    (["kasan-6.12"], "kernel-patch/6.12/kasan.config missing"),
-    (["6.12", "kasan"], "kernel-patch/6.12/kasan.config missing"),
+    (["kasan-6.12"], "kasan.config missing"),
+    (["6.12", "kasan"], "kasan.config missing"),
     (["5.10"], "unknown series '5.10'"),
     (["6.1", "tiny"], "usage:"),
 ])
 def test_bad_kernel_is_one_line(args, why, tmp_path):
     """A kernel the tree cannot build is refused before any work, with
-    the reason first."""
+    the reason first: here a KASAN kernel of a series (a copy of 6.12)
+    that has no kasan.config, an unknown series, an unknown variant."""
+    series = tmp_path / "series-6.12"
+    subprocess.run(["cp", "-r", str(ROOT / "kernel-patch" / "6.12"),
+                    str(series)], check=True)
+    (series / "kasan.config").unlink(missing_ok=True)
     env = dict(os.environ, BUILD=str(tmp_path / "build"),
-               EARLYSLAB_KERNEL_CACHE=str(tmp_path / "cache"))
+               EARLYSLAB_KERNEL_CACHE=str(tmp_path / "cache"),
+               EARLYSLAB_PATCHDIR=str(series), EARLYSLAB_NO_BUILD="1")
     r = subprocess.run(["bash", str(SCRIPT)] + args, env=env, text=True,
                        capture_output=True, timeout=60, check=False)
     assert r.returncode != 0, r.stdout
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and why in lines[0], r.stderr
     assert not (tmp_path / "build" / "src").exists(), r.stdout
+
+
+def test_option_that_does_not_stick_stops_the_build(tmp_path):
+    """The 6.12 fragment without its '# CONFIG_SLUB_TINY is not set':
+    tinyconfig's SLUB_TINY stays, SLUB_DEBUG cannot be had with it, and
+    the build stops at the configuration with one line naming both. The
+    build directory is a new one that shares the series' patched tree."""
+    tree = esboot.BUILD / "src" / "linux-6.12"
+    if not (tree / ".earlyslab-tree").is_file():
+        pytest.fail(f"{tree} missing: run 'make kernel'", pytrace=False)
+    series = tmp_path / "series-6.12"
+    subprocess.run(["cp", "-r", str(ROOT / "kernel-patch" / "6.12"),
+                    str(series)], check=True)
+    frag = series / "earlyslab.config"
+    text = frag.read_text()
+    assert "# CONFIG_SLUB_TINY is not set\n" in text
+    frag.write_text(text.replace("# CONFIG_SLUB_TINY is not set\n", ""))
+    build_dir = tmp_path / "build"
+    (build_dir / "src").mkdir(parents=True)
+    (build_dir / "src" / "linux-6.12").symlink_to(tree)
+    env = dict(os.environ, BUILD=str(build_dir), EARLYSLAB_PATCHDIR=str(series),
+               EARLYSLAB_KERNEL_CACHE="")
+    r = subprocess.run(["bash", str(SCRIPT), "6.12"], env=env, text=True,
+                       capture_output=True, timeout=600, check=False)
+    assert r.returncode != 0, r.stdout
+    assert "extracting" not in r.stdout, "the shared tree was not used"
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "config mismatch" in lines[0], lines[0]
+    assert "CONFIG_SLUB_TINY=n wanted, got y" in lines[0], lines[0]
+    assert "CONFIG_SLUB_DEBUG=y wanted, got n" in lines[0], lines[0]
+    assert not (build_dir / "kernel-6.12").exists()
