@@ -2,10 +2,10 @@
 """Auto-load hook: the kernel's lx- commands plus the earlyslab commands.
 
 gdb auto-loads FILE-gdb.py next to an objfile FILE. Link this file as
-vmlinux-gdb.py beside a vmlinux that has none (build/kernel/vmlinux, a
+vmlinux-gdb.py beside a vmlinux that has none (build/kernel-6.12/vmlinux, a
 copied kernel), allow the directory, and `gdb vmlinux` gets both:
 
-    ln -s /path/to/earlyslab/gdb/vmlinux-gdb.py build/kernel/vmlinux-gdb.py
+    ln -s /path/to/earlyslab/gdb/vmlinux-gdb.py build/kernel-6.12/vmlinux-gdb.py
     echo 'add-auto-load-safe-path /path/to/earlyslab/build/kernel' >> ~/.gdbinit
 
 The kernel's own scripts (CONFIG_GDB_SCRIPTS: the vmlinux-gdb.py of the
