@@ -26,7 +26,8 @@
 #     stamp there.
 # When the stamp matches the current inputs nothing is done at all. With
 # EARLYSLAB_NO_BUILD=1 a kernel that is neither up to date nor in the
-# cache is an error instead of a build.
+# cache is an error instead of a build; with EARLYSLAB_CONFIG_ONLY=1 the
+# script stops once the configuration is verified.
 #
 # Kernel cache: a built kernel is also stored, keyed by its inputs hash,
 # in $EARLYSLAB_KERNEL_CACHE (default /var/cache/earlyslab/kernels, or
@@ -319,7 +320,11 @@ while read -r sym want; do
 done < <({ cat "${frag_paths[@]}" | sed -nE \
 	-e 's/^CONFIG_([A-Za-z0-9_]+)=(.*)$/\1 \2/p' \
 	-e 's/^# CONFIG_([A-Za-z0-9_]+) is not set$/\1 n/p' | sed 's/"//g'
-	echo "$required"; })
+	echo "$required"; } |
+	# merge_config.sh lets a later fragment override an earlier one:
+	# what is wanted is the last value given for each option.
+	awk '{ if (!($1 in v)) o[n++] = $1; v[$1] = $2 }
+	     END { for (i = 0; i < n; i++) print o[i], v[o[i]] }')
 if [ ${#bad[@]} -ne 0 ]; then
 	msg=$(printf '%s; ' "${bad[@]}")
 	die "config mismatch: ${msg%; } (see $(rel "$OBJ")/.config)"
@@ -329,6 +334,7 @@ if [ ${#absent[@]} -ne 0 ]; then
 else
 	say "config verified: $checked options"
 fi
+[ "${EARLYSLAB_CONFIG_ONLY:-}" = 1 ] && exit 0
 
 # Build.
 say "building bzImage with -j$JOBS (log: $(rel "$LOG"))"

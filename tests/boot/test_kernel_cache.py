@@ -127,3 +127,32 @@ def test_option_that_does_not_stick_stops_the_build(tmp_path):
     assert "CONFIG_SLUB_TINY=n wanted, got y" in lines[0], lines[0]
     assert "CONFIG_SLUB_DEBUG=y wanted, got n" in lines[0], lines[0]
     assert not (build_dir / "kernel-6.12").exists()
+
+
+def test_later_fragment_overrides_an_earlier_one(tmp_path):
+    """merge_config.sh lets a later fragment override an earlier one, so
+    the configuration check wants the last value given: debug.config
+    setting CONFIG_NR_CPUS=16 over earlyslab.config's 64 is verified, not
+    a mismatch. EARLYSLAB_CONFIG_ONLY=1 stops after the check."""
+    tree = esboot.BUILD / "src" / "linux-6.12"
+    if not (tree / ".earlyslab-tree").is_file():
+        pytest.fail(f"{tree} missing: run 'make kernel'", pytrace=False)
+    series = tmp_path / "series-6.12"
+    subprocess.run(["cp", "-r", str(ROOT / "kernel-patch" / "6.12"),
+                    str(series)], check=True)
+    assert "CONFIG_NR_CPUS=64\n" in (series / "earlyslab.config").read_text()
+    with open(series / "debug.config", "a") as f:
+        f.write("CONFIG_NR_CPUS=16\n")
+    build_dir = tmp_path / "build"
+    (build_dir / "src").mkdir(parents=True)
+    (build_dir / "src" / "linux-6.12").symlink_to(tree)
+    env = dict(os.environ, BUILD=str(build_dir), EARLYSLAB_PATCHDIR=str(series),
+               EARLYSLAB_KERNEL_CACHE="", EARLYSLAB_CONFIG_ONLY="1")
+    r = subprocess.run(["bash", str(SCRIPT), "6.12", "debug"], env=env,
+                       text=True, capture_output=True, timeout=600,
+                       check=False)
+    assert r.returncode == 0, r.stderr
+    assert "config verified" in r.stdout, r.stdout
+    config = (build_dir / "kernel-debug-6.12-obj" / ".config").read_text()
+    assert "CONFIG_NR_CPUS=16\n" in config
+    assert not (build_dir / "kernel-debug-6.12").exists()
