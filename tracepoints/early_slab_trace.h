@@ -69,8 +69,12 @@
  * Version 1 (Linux 6.1, SLAB) has one &enum est_mark value and zeroes where
  * version 2 has @allocator and @kernel_version. Version 2 adds those two
  * header fields, so that a trace says which allocator and kernel wrote it,
- * and the marks from EST_MARK_TRACE_INIT on. Record layout and every other
- * enum are the same in both; a version 2 reader reads version 1 traces.
+ * and the marks from EST_MARK_TRACE_INIT on. Version 3 adds kmalloc above
+ * the slab sizes served from memblock (EST_EV_LARGE with a pfn, and
+ * EST_EV_LARGE_FREE when it is freed) and the marks around the early ACPI
+ * probe. Record layout and the header are the same in all three; a reader
+ * of one version reads the older ones, where the values a version does
+ * not define are bad records.
  *
  * The kernel keeps the records in .bss and writes the header when early
  * kmalloc starts, before the first event: until then the buffer is all
@@ -78,7 +82,7 @@
  */
 
 #define EST_MAGIC		0x43525442414c5345ULL	/* "ESLABTRC" in memory */
-#define EST_VERSION		2
+#define EST_VERSION		3
 #define EST_VERSION_MIN		1	/* oldest version readers still take */
 
 /* est_header.flags */
@@ -96,11 +100,15 @@ enum est_event {
 	EST_EV_SKIP = 3,	/* memblock_free_all left a live slab page alone */
 	EST_EV_PHASE = 4,	/* boot phase marker: phase is the new phase */
 	EST_EV_SLAB_STATE = 5,	/* slab_state changed: arg is the new value */
-	EST_EV_LARGE = 6,	/* early kmalloc above the slab sizes: arg bytes */
+	EST_EV_LARGE = 6,	/* kmalloc above the slab sizes: arg bytes */
 	EST_EV_NOPAGES = 7,	/* slab got no pages early: order, arg reason */
 	EST_EV_MARK = 8,	/* boot step within a phase: arg enum est_mark */
+	EST_EV_LARGE_FREE = 9,	/* v3: an EST_EV_LARGE's pages freed: pfn, order */
 	EST_EV_MAX
 };
+
+/* Last enum est_event value of versions 1 and 2 */
+#define EST_EV_MAX_V2		EST_EV_MARK
 
 /* est_record.arg of EST_EV_NOPAGES: why the slab got no pages */
 enum est_nopages {
@@ -115,11 +123,14 @@ enum est_mark {
 	EST_MARK_TRACE_INIT = 2,	/* v2: trace_init() done, ftrace is up */
 	EST_MARK_DEFERRED_DONE = 3,	/* v2: deferred struct page init done */
 	EST_MARK_MEMBLOCK_DISCARD = 4,	/* v2: memblock_discard() ran */
+	EST_MARK_ACPI_PROBE = 5,	/* v3: the early ACPI probe starts */
+	EST_MARK_ACPI_PROBE_END = 6,	/* v3: its namespace is torn down */
 	EST_MARK_MAX
 };
 
-/* Last enum est_mark value of version 1 */
+/* Last enum est_mark value of versions 1 and 2 */
 #define EST_MARK_MAX_V1		EST_MARK_PERCPU
+#define EST_MARK_MAX_V2		EST_MARK_MEMBLOCK_DISCARD
 
 /* est_header.allocator (version 2; 0 in version 1) */
 enum est_allocator {
@@ -195,13 +206,13 @@ struct est_header {
  * @state: EST_STATE_EMPTY, EST_STATE_WRITING or EST_STATE_COMMITTED
  * @type: enum est_event
  * @phase: enum est_phase at the time of the event
- * @order: page order of the slab (or of the request, for EST_EV_LARGE)
+ * @order: page order of the slab (or of the kmalloc, for EST_EV_LARGE)
  * @path: enum est_path
  * @nid_req: NUMA node asked for (EST_NO_NODE for any)
  * @nid: NUMA node of the pages
  * @cpu: CPU that wrote the record
  * @flags: EST_RF_* bits
- * @pfn: first page frame of the slab
+ * @pfn: first page frame of the slab (or of the kmalloc, for EST_EV_LARGE)
  * @cache: address of the struct kmem_cache (0 when none)
  * @caller: return address of the slab API call that caused the event
  * @ts: cycle counter (TSC on x86) read as the event was recorded, just
