@@ -20,7 +20,7 @@ group_pkgs() {
 	boot)   echo qemu-system-x86 busybox-static gdb cpio gzip python3 ;;
 	tools)  echo gcc make pkg-config libelf-dev libdw-dev libyajl-dev ;;
 	tests)  echo gcc make git pkg-config libcmocka-dev python3 python3-pytest \
-		     libelf-dev libdw-dev libyajl-dev clang librsvg2-bin ;;
+		     libelf-dev libdw-dev libyajl-dev clang librsvg2-bin acpica-tools ;;
 	all)    for g in kernel boot tools tests; do group_pkgs "$g"; done ;;
 	*)      echo "deps: unknown group '$1' (kernel boot tools tests all)" >&2
 		return 1 ;;

@@ -189,7 +189,7 @@ def _run_gdb(b, guest, stops, deadline, cores=()):
 
 def boot(kernel=DEFAULT_KERNEL, topology="smp2", append="", stops=(),
          outdir=None, timeout=180, hold=False, attach_after_init=False,
-         cores=(), initrd=None, session=None):
+         cores=(), initrd=None, session=None, machine=None, qemu_args=()):
     """Boot once; return a Boot. Raises BootError for set-up problems.
 
     stops: functions to halt at under gdb, in boot order; at each one the
@@ -200,6 +200,8 @@ def boot(kernel=DEFAULT_KERNEL, topology="smp2", append="", stops=(),
     cores: stops at which QEMU also writes the guest memory, as an ELF
     core, to outdir/core-FUNC.elf (about the guest's RAM size each).
     initrd: another initramfs than build/initramfs.cpio.gz.
+    machine: QEMU's -machine (pc when None, q35...); qemu_args: more
+    QEMU arguments (-acpitable file=FILE, say).
     session: gdb commands run on the halted guest instead of the stops,
     each echoed with its output into outdir/gdb.log ("(gdb) CMD"), the
     earlyslab commands loaded; the guest is killed after the last one.
@@ -225,7 +227,8 @@ def boot(kernel=DEFAULT_KERNEL, topology="smp2", append="", stops=(),
     start = time.monotonic()
     deadline = start + timeout
     guest = Qemu(k, full_append, outdir, topology, gdb=use_gdb,
-                 halted=bool(stops) or session is not None, initrd=initrd)
+                 halted=bool(stops) or session is not None, initrd=initrd,
+                 machine=machine, extra=qemu_args)
     try:
         if session is not None:
             _run_session(b, guest, session, deadline)
@@ -297,6 +300,12 @@ def main(argv=None):
                     help="once the marker is seen, attach gdb to the running "
                          "guest and dump the trace (trace-now.bin)")
     ap.add_argument("--print-serial", action="store_true")
+    ap.add_argument("--machine", help="QEMU machine type (default pc; q35...)")
+    ap.add_argument("--qemu-arg", action="append", default=[],
+                    dest="qemu_args", metavar="ARG",
+                    help="one more QEMU argument (repeatable; for an option "
+                         "with a value, give both: --qemu-arg=-acpitable "
+                         "--qemu-arg=file=T.aml)")
     ap.add_argument("--session", metavar="FILE",
                     help="run the gdb commands of FILE (one a line) on the "
                          "guest halted at its first instruction, print "
@@ -311,7 +320,8 @@ def main(argv=None):
             except OSError as e:
                 raise BootError(f"{a.session}: {e.strerror}") from None
         b = boot(a.kernel, a.topology, a.append, a.stop, a.out, a.timeout,
-                 a.hold, a.attach_after_init, a.cores, session=session)
+                 a.hold, a.attach_after_init, a.cores, session=session,
+                 machine=a.machine, qemu_args=a.qemu_args)
     except BootError as e:
         print(f"esboot: {e}", file=sys.stderr)
         return 1

@@ -166,8 +166,10 @@ def free_port():
 
 
 def qemu_command(bzimage, initrd, topology, append, serial_log,
-                 gdb_port=None, halted=True):
-    """The qemu-system-x86_64 argv of one guest."""
+                 gdb_port=None, halted=True, machine=None, extra=()):
+    """The qemu-system-x86_64 argv of one guest: QEMU's default machine
+    (pc) unless MACHINE is given (q35, say), then the EXTRA arguments
+    (-acpitable file=..., say)."""
     t = get_topology(topology)
     # One socket per node, node n = the CPUs of socket n, so that no two
     # CPUs that share a cache sit on different nodes (the kernel warns
@@ -179,6 +181,9 @@ def qemu_command(bzimage, initrd, topology, append, serial_log,
            "-serial", f"file:{serial_log}",
            "-kernel", str(bzimage), "-initrd", str(initrd),
            "-append", append] + t.numa_args()
+    if machine:
+        cmd += ["-machine", machine]
+    cmd += list(extra)
     if gdb_port is not None:
         cmd += ["-gdb", f"tcp:127.0.0.1:{gdb_port}"] + (["-S"] if halted else [])
     return cmd
@@ -207,7 +212,7 @@ class Qemu:
     with block)."""
 
     def __init__(self, kernel, append, outdir, topology="smp2", gdb=True,
-                 halted=True, initrd=None):
+                 halted=True, initrd=None, machine=None, extra=()):
         initrd = Path(initrd or INITRAMFS)
         if not initrd.is_file():
             raise BootError(f"{initrd} missing: run 'make initramfs'")
@@ -220,7 +225,8 @@ class Qemu:
             self.serial_log.unlink()
         self.port = free_port() if gdb else None
         self.cmd = qemu_command(kernel.bzimage, initrd, topology, append,
-                                self.serial_log, self.port, halted)
+                                self.serial_log, self.port, halted,
+                                machine, extra)
         (self.outdir / "qemu.cmd").write_text(shlex.join(self.cmd) + "\n")
         self.started = time.monotonic()
         with open(self.outdir / "qemu.log", "wb") as log:
