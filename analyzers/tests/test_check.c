@@ -922,6 +922,29 @@ static char *run_text(struct es_trace *t, int argc, char **argv, int want_rc)
 	return out;
 }
 
+/* `export --format @fmt` into a temporary file, read back into @buf. */
+static void export_read(struct es_trace *t, const char *fmt, char *buf,
+			size_t len)
+{
+	char dir[] = "/tmp/es-export-XXXXXX", path[64], *out, *err;
+	char *argv[] = { "export", "--format", (char *)fmt, "-o", path };
+	size_t n;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out", dir);
+	assert_int_equal(es_command_str(t, 5, argv, 0, &out, &err), 0);
+	es_free(out);
+	es_free(err);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	rmdir(dir);
+}
+
 /*
  * One large kmalloc taken from memblock and given back to it, another
  * kept across memblock_free_all() (skipped there) and freed late, a
@@ -962,6 +985,7 @@ static void test_large_clean(void **state)
 	struct collected c;
 	struct es_count n;
 	struct es_trace *t;
+	static char buf[1 << 16];
 	yajl_val v, x;
 	char *o;
 
@@ -1044,6 +1068,12 @@ static void test_large_clean(void **state)
 	assert_true(YAJL_IS_ARRAY(v));
 	assert_true(YAJL_IS_TRUE(get(v->u.array.values[0], "large")));
 	yajl_tree_free(v);
+	export_read(t, "svg", buf, sizeof(buf));
+	assert_non_null(strstr(buf, ES_LARGE_NAME));
+	assert_non_null(strstr(buf, "acpi_probe_end"));
+	export_read(t, "chrome-trace", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"name\":\"" ES_LARGE_NAME "\""));
+	assert_non_null(strstr(buf, "acpi_probe"));
 	es_trace_free(t);
 	synth_free(s);
 }
