@@ -109,3 +109,37 @@ enum est_slot_status est_slot_status(const struct est_record *rec,
 	}
 	return EST_SLOT_BAD;
 }
+
+/**
+ * est_type_max() - the last &enum est_event a format version defines
+ * @version: est_header.version of a trace
+ *
+ * A record of that trace whose @type is 0 or above this is bad.
+ *
+ * Return: EST_EV_MAX_V2 for versions 1 and 2, EST_EV_MAX - 1 for the
+ * current one, 0 for a version readers do not take.
+ */
+__u32 est_type_max(__u32 version)
+{
+	if (version < EST_VERSION_MIN || version > EST_VERSION)
+		return 0;
+	return version <= 2 ? EST_EV_MAX_V2 : EST_EV_MAX - 1;
+}
+
+/**
+ * est_mark_max() - the last &enum est_mark a format version defines
+ * @version: est_header.version of a trace
+ *
+ * An EST_EV_MARK of that trace whose @arg is 0 or above this is bad.
+ *
+ * Return: EST_MARK_MAX_V1, EST_MARK_MAX_V2 or EST_MARK_MAX - 1 by version,
+ * 0 for a version readers do not take.
+ */
+__u32 est_mark_max(__u32 version)
+{
+	if (version < EST_VERSION_MIN || version > EST_VERSION)
+		return 0;
+	if (version == 1)
+		return EST_MARK_MAX_V1;
+	return version == 2 ? EST_MARK_MAX_V2 : EST_MARK_MAX - 1;
+}

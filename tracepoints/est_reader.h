@@ -31,5 +31,7 @@ const char *est_hdr_error_str(enum est_hdr_error err);
 __u64 est_nr_slots(const struct est_header *hdr);
 enum est_slot_status est_slot_status(const struct est_record *rec,
 				     __u64 slot);
+__u32 est_type_max(__u32 version);
+__u32 est_mark_max(__u32 version);
 
 #endif /* _EST_READER_H */

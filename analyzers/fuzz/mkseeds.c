@@ -2,7 +2,9 @@
 /*
  * mkseeds VMLINUX RAWDIR COREDIR - seed corpora for the fuzzers: small
  * raw buffers and ELF cores of synthetic traces (a clean boot, each
- * anomaly, wrapped, torn, pending), written with the real writer.
+ * anomaly, wrapped, torn, pending, large kmallocs from memblock and the
+ * early ACPI probe, and the same records in a version 2 trace, where
+ * they are bad), written with the real writer.
  */
 #include <stdio.h>
 
@@ -89,6 +91,28 @@ int main(int argc, char **argv)
 	synth_get(s, 0x200, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64",
 		  CALLER_1);
 	ret |= put(argv[2], "wrapped.bin", s);
+	synth_free(s);
+
+	/* format version 3: large kmallocs owning frames, the ACPI marks */
+	s = synth_new(16);
+	synth_phase(s, EST_PHASE_EARLY);
+	synth_mark(s, EST_MARK_ACPI_PROBE);
+	synth_get(s, 0x200, 0, EST_PATH_MEMBLOCK, CACHE_B, "Acpi-State",
+		  CALLER_1);
+	synth_put(s, 0x200, 0, EST_PATH_MEMBLOCK, CACHE_B, "Acpi-State",
+		  CALLER_2);
+	synth_mark(s, EST_MARK_ACPI_PROBE_END);
+	synth_large_get(s, 0x400, 2, 16384);
+	synth_large_free(s, 0x400, 2, EST_PATH_MEMBLOCK);
+	synth_large_get(s, 0x800, 3, 20000);
+	synth_phase(s, EST_PHASE_FREE_ALL);
+	synth_skip(s, 0x800, 8);
+	synth_phase(s, EST_PHASE_UP);
+	synth_large_free(s, 0x800, 3, EST_PATH_LATE);
+	synth_large_free(s, 0x800, 3, EST_PATH_LATE);
+	ret |= put(argv[2], "large.bin", s);
+	s->hdr->version = 2;
+	ret |= put(argv[2], "large-v2.bin", s);
 	synth_free(s);
 
 	s = synth_new(4);

@@ -27,13 +27,14 @@ struct sortkey {
 };
 
 enum vstate {
-	V_NONE, V_OK, V_NOT_SLAB, V_OTHER_CACHE, V_UNREADABLE, V_COMPOUND
+	V_NONE, V_OK, V_NOT_SLAB, V_OTHER_CACHE, V_UNREADABLE, V_COMPOUND,
+	V_SLAB
 };
 
 static const char *const vstate_names[] = {
 	[V_NONE] = "-", [V_OK] = "ok", [V_NOT_SLAB] = "not_slab",
 	[V_OTHER_CACHE] = "other_cache", [V_UNREADABLE] = "unreadable",
-	[V_COMPOUND] = "compound",
+	[V_COMPOUND] = "compound", [V_SLAB] = "slab",
 };
 
 struct group {
@@ -275,6 +276,8 @@ static enum vstate verdict(uint32_t problems)
 		return V_UNREADABLE;
 	if (problems & ES_PC_NOT_SLAB)
 		return V_NOT_SLAB;
+	if (problems & ES_PC_SLAB)
+		return V_SLAB;	/* a large kmalloc's frames are a slab */
 	if (problems & (ES_PC_CACHE | ES_PC_NAME))
 		return V_OTHER_CACHE;
 	if (problems)
@@ -342,6 +345,18 @@ static int owners_opt(struct ctx *c, int id, const char *arg)
 	return 0;
 }
 
+/* "3 slabs, 7 pages still owned", large kmallocs counted apart */
+static void owned_line(struct es_out *o, size_t nslabs, size_t nlarge,
+		       uint64_t pages)
+{
+	es_out_printf(o, "%zu slab%s, ", nslabs, nslabs == 1 ? "" : "s");
+	if (nlarge)
+		es_out_printf(o, "%zu large kmalloc%s, ", nlarge,
+			nlarge == 1 ? "" : "s");
+	es_out_printf(o, "%" PRIu64 " page%s still owned\n", pages,
+		pages == 1 ? "" : "s");
+}
+
 static int cmd_owners(struct ctx *c, int argc, char **argv)
 {
 	struct owners_opts *p = c->opts;
@@ -350,6 +365,7 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 	struct owners_vec ov = { 0 };
 	const char *cache = p->cache;
 	uint64_t pages = 0, bad = 0;
+	size_t nlarge = 0;
 	bool verify = p->verify;
 	struct es_out o;
 	size_t i, j, n;
@@ -374,8 +390,10 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 		if (es_cache_match(cache, ov.v[i].run.cache, ov.v[i].run.name))
 			ov.v[j++] = ov.v[i];
 	ov.nr = j;
-	for (i = 0; i < ov.nr; i++)
+	for (i = 0; i < ov.nr; i++) {
 		pages += ov.v[i].pages;
+		nlarge += !!(ov.v[i].run.flags & ES_RUN_LARGE);
+	}
 	if (verify && (r = verify_owners(c, &ov, &bad))) {
 		free(ov.v);
 		return r;
@@ -459,9 +477,7 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 			group_key_text(&o, &ov.v[i], cull, ncull);
 			es_out_putc(&o, '\n');
 		}
-		es_out_printf(&o, "%zu slab%s, %" PRIu64 " page%s still owned\n",
-			ov.nr, ov.nr == 1 ? "" : "s", pages,
-			pages == 1 ? "" : "s");
+		owned_line(&o, ov.nr - nlarge, nlarge, pages);
 	} else {
 		es_out_printf(&o, "%-12s %3s %-6s %-16s %-18s %8s %-8s %-8s %s%s\n",
 			"PFN", "ORD", "NID/RQ", "CACHE", "KMEM_CACHE", "SEQ",
@@ -485,10 +501,11 @@ static int cmd_owners(struct ctx *c, int argc, char **argv)
 				caller_text(&o, rr->alloc_caller, buf,
 					    sizeof(buf), false));
 		}
-		es_out_printf(&o, "%zu slab%s, %" PRIu64 " page%s still owned\n",
-			ov.nr, ov.nr == 1 ? "" : "s", pages,
-			pages == 1 ? "" : "s");
-		if (verify)
+		owned_line(&o, ov.nr - nlarge, nlarge, pages);
+		if (verify && nlarge)
+			es_out_printf(&o, "%" PRIu64 " of %zu agree with their struct page in the dump (slab mark, slab_cache; large kmalloc: compound page, no slab mark)\n",
+				(uint64_t)ov.nr - bad, ov.nr);
+		else if (verify)
 			es_out_printf(&o, "%" PRIu64 " of %zu agree with their struct page in the dump (slab mark, slab_cache)\n",
 				(uint64_t)ov.nr - bad, ov.nr);
 	}

@@ -175,12 +175,18 @@ static void stats_json(struct es_out *o, const struct es_stats *s)
 	json_cnt_map(o, "by_path", s, ES_ST_LARGE_BY_PATH, "bytes");
 	jmap_close(o);
 
+	json_cnt(o, "large_free", total(s, ES_SS_LARGE_FREE), "pages");
+	json_cnt_map(o, "by_path", s, ES_ST_LARGE_FREE_BY_PATH, "pages");
+	jmap_close(o);
+
 	jkey(o, "live");
 	jmap_open(o);
 	jk_u64(o, "slabs", total(s, ES_SS_LIVE).count);
 	jk_u64(o, "pages", total(s, ES_SS_LIVE).pages);
 	jk_u64(o, "early_pages", total(s, ES_SS_LIVE_EARLY).pages);
 	jk_u64(o, "skipped_pages", total(s, ES_SS_SKIPPED_LIVE).pages);
+	jk_u64(o, "large", total(s, ES_SS_LIVE_LARGE).count);
+	jk_u64(o, "large_pages", total(s, ES_SS_LIVE_LARGE).pages);
 	jmap_close(o);
 
 	jkey(o, "caches");
@@ -215,6 +221,8 @@ static void stats_csv(struct es_out *o, const struct es_stats *s)
 	csv_cnt_table(o, "getpages_by_node", s, ES_ST_GET_BY_NODE);
 	csv_cnt_table(o, "freepages_by_phase", s, ES_ST_FREE_BY_PHASE);
 	csv_cnt_table(o, "freepages_by_path", s, ES_ST_FREE_BY_PATH);
+	csv_cnt_table(o, "large_by_path", s, ES_ST_LARGE_BY_PATH);
+	csv_cnt_table(o, "large_free_by_path", s, ES_ST_LARGE_FREE_BY_PATH);
 	for (i = 0; (cs = es_stats_cache(s, i)); i++) {
 		es_out_puts(o, "cache_getpages,");
 		csv_field(o, false, cs->name);
@@ -234,6 +242,9 @@ static void stats_csv(struct es_out *o, const struct es_stats *s)
 	es_out_printf(o, "live,early,%" PRIu64 ",%" PRIu64 "\n",
 		total(s, ES_SS_LIVE_EARLY).count,
 		total(s, ES_SS_LIVE_EARLY).pages);
+	es_out_printf(o, "live,large,%" PRIu64 ",%" PRIu64 "\n",
+		total(s, ES_SS_LIVE_LARGE).count,
+		total(s, ES_SS_LIVE_LARGE).pages);
 }
 
 static void stats_text(struct es_out *o, const struct es_stats *s)
@@ -242,6 +253,8 @@ static void stats_text(struct es_out *o, const struct es_stats *s)
 	struct es_count freed = total(s, ES_SS_FREEPAGES);
 	struct es_count skip = total(s, ES_SS_SKIP);
 	struct es_count large = total(s, ES_SS_LARGE);
+	struct es_count lfree = total(s, ES_SS_LARGE_FREE);
+	struct es_count llive = total(s, ES_SS_LIVE_LARGE);
 	struct es_count live = total(s, ES_SS_LIVE);
 	uint64_t mismatch = total(s, ES_SS_NODE_MISMATCH).count;
 	const struct es_cache_stat *cs;
@@ -269,9 +282,21 @@ static void stats_text(struct es_out *o, const struct es_stats *s)
 		es_out_printf(o, "large: %" PRIu64 " (%" PRIu64 " bytes, %" PRIu64
 			" refused)\n", large.count, large.pages,
 			row(s, ES_ST_LARGE_BY_PATH, EST_PATH_REFUSED).count);
-	es_out_printf(o, "live at end: %" PRIu64 " slabs, %" PRIu64
-		" pages (%" PRIu64 " early, %" PRIu64 " skipped)\n",
-		live.count, live.pages, total(s, ES_SS_LIVE_EARLY).pages,
+	if (row(s, ES_ST_LARGE_BY_PATH, EST_PATH_MEMBLOCK).count)
+		text_cnt_table(o, " by path:", s, ES_ST_LARGE_BY_PATH);
+	if (lfree.count) {
+		es_out_printf(o, "large_free: %" PRIu64 " (%" PRIu64
+			" pages)\n", lfree.count, lfree.pages);
+		text_cnt_table(o, " by path:", s, ES_ST_LARGE_FREE_BY_PATH);
+	}
+	es_out_printf(o, "live at end: %" PRIu64 " slabs, ",
+		live.count - llive.count);
+	if (llive.count)
+		es_out_printf(o, "%" PRIu64 " large kmalloc%s (%" PRIu64
+			" pages), ", llive.count, llive.count == 1 ? "" : "s",
+			llive.pages);
+	es_out_printf(o, "%" PRIu64 " pages (%" PRIu64 " early, %" PRIu64
+		" skipped)\n", live.pages, total(s, ES_SS_LIVE_EARLY).pages,
 		total(s, ES_SS_SKIPPED_LIVE).pages);
 	if (es_stats_nr_caches(s))
 		es_out_printf(o, "%-16s %-18s %8s %8s %8s %8s %8s\n", "CACHE",

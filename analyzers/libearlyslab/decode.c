@@ -82,6 +82,7 @@ int es_check_hdr(struct es_trace *t, const struct est_header *hdr,
 		return -1;
 	}
 	t->mark_max = es_mark_max(h->version);
+	t->type_max = es_type_max(h->version);
 	return 0;
 }
 
@@ -126,6 +127,7 @@ int es_io_check(struct es_trace *t)
 }
 
 static_assert(ES_NR_TYPES >= EST_EV_MAX, "es_status.by_type too small");
+static_assert(sizeof(ES_LARGE_NAME) == ES_NAME_LEN, "the large kmalloc owner");
 
 static bool type_has_pfn(uint32_t type, uint32_t path)
 {
@@ -133,6 +135,7 @@ static bool type_has_pfn(uint32_t type, uint32_t path)
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
 	case EST_EV_SKIP:
+	case EST_EV_LARGE_FREE:
 		return true;
 	case EST_EV_LARGE:
 		return path != EST_PATH_REFUSED;
@@ -170,8 +173,13 @@ const char *es_implausible(const struct es_event *ev, char *buf, size_t n)
 		return buf ? buf : "";
 	}
 	switch (ev->type) {
+	case EST_EV_LARGE:
+		if (!es_large_owns(ev->type, ev->path))
+			break;
+		/* fall through */
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
+	case EST_EV_LARGE_FREE:
 		if (!es_order_ok(ev->order) ||
 		    ev->pfn + (1ULL << ev->order) <= ev->pfn) {
 			if (buf)
@@ -204,6 +212,13 @@ const char *es_bad_reason(struct es_trace *t, const struct es_event *ev,
 	memcpy(&rec, es_slot_bytes(t, ev->seq), sizeof(rec));
 	if (est_slot_status(&rec, ev->seq) != EST_SLOT_OK)
 		return "committed slot with a wrong sequence number or state";
+	if (ev->type && ev->type < EST_EV_MAX && ev->type > t->type_max) {
+		if (!buf)
+			return "event type not defined in this format version";
+		snprintf(buf, n, "event type %u (%s) is not defined in format version %u",
+			 ev->type, es_type_name(ev->type), t->hdr.version);
+		return buf;
+	}
 	if (ev->type == EST_EV_MARK &&
 	    (!ev->arg || ev->arg > t->mark_max)) {
 		if (!buf)
@@ -265,25 +280,32 @@ static inline void copy_name(char *dst, const char *src)
 }
 
 /*
- * es_implausible() == NULL, quickly for the common records, and a mark
- * defined in the trace's format version (1 .. @mark_max).
+ * es_implausible() == NULL, quickly for the common records, and a type
+ * and a mark defined in the trace's format version (1 .. t->type_max,
+ * 1 .. t->mark_max).
  */
-static inline bool plausible(const struct est_record *rec, uint32_t mark_max)
+static inline bool plausible(const struct est_record *rec,
+			     const struct es_trace *t)
 {
 	struct es_event ev;
 
-	if (rec->phase >= EST_PHASE_MAX || rec->path >= EST_PATH_MAX)
+	if (rec->phase >= EST_PHASE_MAX || rec->path >= EST_PATH_MAX ||
+	    rec->type > t->type_max)
 		return false;
 	switch (rec->type) {
+	case EST_EV_LARGE:
+		if (!es_large_owns(rec->type, rec->path))
+			return true;
+		/* fall through */
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
+	case EST_EV_LARGE_FREE:
 		return es_order_ok(rec->order) &&
 		       rec->pfn + (1ULL << rec->order) > rec->pfn;
 	case EST_EV_MARK:
-		return rec->arg >= 1 && rec->arg <= mark_max;
+		return rec->arg >= 1 && rec->arg <= t->mark_max;
 	case EST_EV_PHASE:
 	case EST_EV_SLAB_STATE:
-	case EST_EV_LARGE:
 	case EST_EV_NOPAGES:
 		return true;
 	}
@@ -342,8 +364,11 @@ static inline void decode(struct es_trace *t, uint64_t slot,
 		copy_name(ev->name, rec.name);
 	else
 		memset(ev->name, 0, sizeof(ev->name));
+	/* the frames of a large kmalloc have an owner, but no cache */
+	if (name && !ev->name[0] && es_large_owns(ev->type, ev->path))
+		memcpy(ev->name, ES_LARGE_NAME, sizeof(ES_LARGE_NAME));
 	/* every reader of the trace takes the same records as bad */
-	if (!plausible(&rec, t->mark_max))
+	if (!plausible(&rec, t))
 		ev->status = ES_SLOT_BAD;
 }
 
@@ -443,7 +468,7 @@ int es_count(struct es_trace *t)
 
 		memcpy(&rec, slot_bytes(t, i), sizeof(rec));
 		st = (uint32_t)est_slot_status(&rec, i);
-		if (st == ES_SLOT_OK && !plausible(&rec, t->mark_max))
+		if (st == ES_SLOT_OK && !plausible(&rec, t))
 			st = ES_SLOT_BAD;
 		tally(&c, st, rec.type, rec.phase, rec.ts);
 	}

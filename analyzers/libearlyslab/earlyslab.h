@@ -42,6 +42,14 @@ extern "C" {
 #define ES_NAME_LEN		16	/* EST_NAME_LEN: 15 characters + NUL */
 #define ES_NO_SEQ		UINT64_MAX
 #define ES_NO_PFN		UINT64_MAX
+/*
+ * The owner of a large kmalloc's page frames (format version 3), shown
+ * where a cache name is: such a kmalloc has no cache (0) and its records
+ * no name, so es_event.name and es_run.name hold this instead; a --cache
+ * filter (es_filter.cache, es_select.cache) of '(large kmalloc)' or
+ * '(large*' selects them. It fills ES_NAME_LEN exactly.
+ */
+#define ES_LARGE_NAME		"(large kmalloc)"
 
 /* Opaque handle: one trace source plus an optional vmlinux. */
 struct es_trace;
@@ -257,6 +265,7 @@ void es_iter_free(struct es_iter *it);
 #define ES_RUN_NO_ALLOC		0x0004	/* freed without a recorded getpages */
 #define ES_RUN_REPLACED		0x0008	/* ended by an overlapping getpages */
 #define ES_RUN_SKIPPED		0x0010	/* memblock_free_all skipped it */
+#define ES_RUN_LARGE		0x0020	/* a large kmalloc's frames, no slab */
 
 /* One run of ownership of 1 << order page frames starting at pfn. */
 struct es_run {
@@ -375,6 +384,7 @@ enum es_stats_table {
 	ES_ST_FREE_BY_PHASE,		/* freepages */
 	ES_ST_FREE_BY_PATH,
 	ES_ST_LARGE_BY_PATH,		/* large allocations; pages = bytes */
+	ES_ST_LARGE_FREE_BY_PATH,	/* large_free (format version 3) */
 	ES_ST_MAX
 };
 
@@ -385,10 +395,13 @@ enum es_stats_total {
 	ES_SS_FREEPAGES,
 	ES_SS_SKIP,
 	ES_SS_LARGE,		/* pages = bytes */
-	ES_SS_LIVE,		/* slabs still live at the end of the trace */
+	ES_SS_LIVE,		/* runs still live at the end of the trace:
+				 * slabs and large kmallocs from memblock */
 	ES_SS_LIVE_EARLY,	/* ... of them on memblock pages */
 	ES_SS_SKIPPED_LIVE,	/* ... of them skipped by memblock_free_all */
 	ES_SS_NODE_MISMATCH,	/* getpages on another node than asked (count) */
+	ES_SS_LARGE_FREE,	/* large_free (format version 3) */
+	ES_SS_LIVE_LARGE,	/* ES_SS_LIVE that are large kmallocs */
 	ES_SS_MAX
 };
 
@@ -475,7 +488,9 @@ int es_read_page(struct es_trace *t, uint64_t pfn, struct es_page *pg);
 
 /*
  * What a slab the trace says is live must look like in its struct pages;
- * one bit per disagreement (es_page_check.problems).
+ * one bit per disagreement (es_page_check.problems). A large kmalloc
+ * (ES_RUN_LARGE) must look the same but for the slab mark, which it must
+ * not have, and the cache, which it has none of.
  */
 #define ES_PC_UNREADABLE	0x0001	/* its struct pages cannot be read */
 #define ES_PC_TAIL		0x0002	/* the first page is a tail page */
@@ -486,6 +501,8 @@ int es_read_page(struct es_trace *t, uint64_t pfn, struct es_page *pg);
 #define ES_PC_REFCOUNT		0x0040	/* refcount below 1 */
 #define ES_PC_CACHE		0x0080	/* slab_cache is another cache */
 #define ES_PC_NAME		0x0100	/* that cache's name is another one */
+#define ES_PC_SLAB		0x0200	/* a slab page, but the run is a large
+					 * kmalloc (ES_RUN_LARGE) */
 
 struct es_page_check {
 	struct es_page page;		/* the slab's first page frame */
@@ -502,7 +519,10 @@ struct es_page_check {
  * kernel's struct pages: its slab mark (PG_slab, or the slab page type as
  * es_kernel_info() finds it), PG_head and the compound order for order > 0,
  * every tail's compound_head, refcount >= 1, slab_cache and that cache's
- * name (which begins with the trace's truncated copy). Offsets, flag bits
+ * name (which begins with the trace's truncated copy). A large kmalloc's
+ * run (ES_RUN_LARGE) must have no slab mark (ES_PC_SLAB otherwise), the
+ * compound head, order, tails and refcount all the same, and no cache is
+ * compared. Offsets, flag bits
  * and sizes come from the vmlinux's DWARF. Returns 0 when all agree, 1
  * with @pc->problems set, -1 when struct pages cannot be read at all (no
  * reader, no DWARF: es_error()).
@@ -539,6 +559,10 @@ const char *es_mark_name(uint32_t mark);	/* "percpu", "trace_init", ... */
 const char *es_allocator_name(uint32_t alloc);	/* "SLAB", "SLUB", "unknown" */
 /* The last enum est_mark a trace of format @version defines (0: none). */
 uint32_t es_mark_max(uint32_t version);
+/* The last enum est_event a trace of format @version defines (0: none). */
+uint32_t es_type_max(uint32_t version);
+/* 1 if events of @type give page frames back (freepages, large_free). */
+int es_type_frees(uint32_t type);
 /* "6.12.118" of a LINUX_VERSION_CODE, "unknown" for 0; returns @buf. */
 const char *es_kernel_version_name(uint32_t code, char *buf, size_t len);
 const char *es_kind_name(uint32_t kind);	/* "window_free", ... */

@@ -29,6 +29,16 @@ static inline bool es_order_ok(uint32_t order)
 }
 #define ES_PAGE_SIZE		4096ULL
 
+/*
+ * Whether an event of @type on @path is a large kmalloc's frames: taken
+ * from memblock (EST_EV_LARGE) or freed (EST_EV_LARGE_FREE, any path).
+ */
+static inline bool es_large_owns(uint32_t type, uint32_t path)
+{
+	return (type == EST_EV_LARGE && path == EST_PATH_MEMBLOCK) ||
+	       type == EST_EV_LARGE_FREE;
+}
+
 struct es_dwfl;
 
 struct es_seg {
@@ -113,6 +123,7 @@ struct es_trace {
 	bool loaded;
 	struct est_header hdr;		/* aligned copy of the header */
 	uint32_t mark_max;		/* es_mark_max(hdr.version) */
+	uint32_t type_max;		/* es_type_max(hdr.version) */
 	uint64_t nslots;		/* min(head, capacity) */
 	uint64_t buffer_addr;
 	uint64_t phys_base;

@@ -63,6 +63,10 @@ static const char *mark_text(uint64_t mark)
 		return "deferred init done";
 	case EST_MARK_MEMBLOCK_DISCARD:
 		return "memblock_discard";
+	case EST_MARK_ACPI_PROBE:
+		return "early ACPI probe";
+	case EST_MARK_ACPI_PROBE_END:
+		return "early ACPI probe done";
 	}
 	return "unknown mark";
 }
@@ -243,6 +247,7 @@ void es_emit_run(struct es_out *o, const struct es_run *run)
 	jk_str(o, "state", es_run_state(run));
 	jk_bool(o, "early", run->flags & ES_RUN_EARLY);
 	jk_bool(o, "skipped", run->flags & ES_RUN_SKIPPED);
+	jk_bool(o, "large", run->flags & ES_RUN_LARGE);
 	jk_seq(o, "alloc_seq", run->alloc_seq);
 	if (run->alloc_seq != ES_NO_SEQ) {
 		jk_str(o, "alloc_phase", es_phase_name(run->alloc_phase));
@@ -361,6 +366,7 @@ void es_fmt_owner_json(struct es_out *o, const struct es_run *r,
 	jk_str(o, "path", es_path_name(r->alloc_path));
 	jk_bool(o, "early", r->flags & ES_RUN_EARLY);
 	jk_bool(o, "skipped", r->flags & ES_RUN_SKIPPED);
+	jk_bool(o, "large", r->flags & ES_RUN_LARGE);
 	jk_caller(o, "caller", r->alloc_caller);
 	if (verify) {
 		jk_bool(o, "verified", !strcmp(verify, "ok"));

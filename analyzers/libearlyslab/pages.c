@@ -652,11 +652,13 @@ int es_verify_run(struct es_trace *t, const struct es_run *run,
 	unsigned char *buf;
 	struct es_page *pg = &pc->page;
 	char name[ES_NAME_LEN];
+	bool large;
 
 	memset(pc, 0, sizeof(*pc));
 	pc->bad_tail_pfn = ES_NO_PFN;
 	if (!run || page_prep(t, run ? run->pfn : 0, pg))
 		return -1;
+	large = run->flags & ES_RUN_LARGE;
 	if (!es_order_ok(run->order)) {
 		add_problem(pc, ES_PC_ORDER, "implausible order %u",
 			    run->order);
@@ -678,16 +680,25 @@ int es_verify_run(struct es_trace *t, const struct es_run *run,
 		add_problem(pc, ES_PC_TAIL,
 			    "head page is a tail page (compound_head 0x%llx)",
 			    (unsigned long long)pg->compound_head);
-	if (!pg->slab && pl->mark == ES_SLAB_MARK_PAGE_TYPE)
+	if (large && pg->slab && pl->mark == ES_SLAB_MARK_PAGE_TYPE)
+		add_problem(pc, ES_PC_SLAB,
+			    "a slab page (page_type 0x%08x), trace says large kmalloc",
+			    pg->page_type);
+	else if (large && pg->slab)
+		add_problem(pc, ES_PC_SLAB,
+			    "PG_slab set (flags 0x%llx), trace says large kmalloc",
+			    (unsigned long long)pg->flags);
+	else if (!large && !pg->slab && pl->mark == ES_SLAB_MARK_PAGE_TYPE)
 		add_problem(pc, ES_PC_NOT_SLAB,
 			    "not a slab page (page_type 0x%08x)", pg->page_type);
-	else if (!pg->slab)
+	else if (!large && !pg->slab)
 		add_problem(pc, ES_PC_NOT_SLAB, "PG_slab clear (flags 0x%llx)",
 			    (unsigned long long)pg->flags);
 	if (run->order && pl->pg_head >= 0 && !pg->head)
 		add_problem(pc, ES_PC_NO_HEAD,
-			    "PG_head clear on an order-%u slab (flags 0x%llx)",
-			    run->order, (unsigned long long)pg->flags);
+			    "PG_head clear on an order-%u %s (flags 0x%llx)",
+			    run->order, large ? "large kmalloc" : "slab",
+			    (unsigned long long)pg->flags);
 	if (run->order && pl->size_compound_order) {
 		uint32_t v = tail_order(pl, buf + pl->page_size);
 
@@ -716,7 +727,8 @@ int es_verify_run(struct es_trace *t, const struct es_run *run,
 	free(buf);
 	if (pg->refcount < 1)
 		add_problem(pc, ES_PC_REFCOUNT, "refcount %d", pg->refcount);
-	if (!pg->slab)
+	/* a large kmalloc has no cache to compare */
+	if (!pg->slab || large)
 		return pc->problems ? 1 : 0;
 	if (pl->have_cache_name && pg->slab_cache) {
 		uint64_t p = 0;

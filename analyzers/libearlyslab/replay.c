@@ -3,9 +3,15 @@
  * libearlyslab: the ownership engine.
  *
  * The events are replayed in sequence order. A getpages starts a run of
- * ownership of 1 << order page frames; a freepages ends it. Every pfn
- * touched has one entry in a hash map, pointing at the run that owns it now
- * (if any) and remembering its last free and its last skip. Runs exist only
+ * ownership of 1 << order page frames; a freepages ends it. A large
+ * kmalloc from memblock (a large event on path memblock) starts a run of
+ * its own, owned by no cache (ES_RUN_LARGE, named ES_LARGE_NAME), and a
+ * large_free ends it: the same rules and checks hold for both kinds, and
+ * a free of the one kind of the other's frames is a cache_mismatch.
+ *
+ * Every pfn touched has one entry in a hash map, pointing at the run that
+ * owns it now (if any) and remembering its last free and its last skip.
+ * Runs exist only
  * while they are live: a run that ends is handed to the caller and
  * released, so memory follows the page frames touched, not the events.
  *
@@ -17,8 +23,11 @@
  *                     when no event is missing (nothing lost, torn, pending)
  *   overlap           a getpages of a frame that a live run owns
  *   order_mismatch    a freepages whose pfn or order differ from the run's
- *   cache_mismatch    a freepages by another cache than the owner
- *   missed_skip       an early (memblock) run live when memblock_free_all
+ *   cache_mismatch    a freepages by another cache than the owner, or a
+ *                     free of a slab's frames as a large kmalloc's (or
+ *                     the other way round)
+ *   missed_skip       an early (memblock) run, slab or large kmalloc,
+ *                     live when memblock_free_all
  *                     began, with frames no skip event covered before it
  *                     ended
  *   spurious_skip     a skip of a frame no live early run owns
@@ -462,6 +471,8 @@ static int do_getpages(struct rp *p, const struct es_event *ev)
 	h->state = RS_LIVE;
 	h->flags = (ev->flags & EST_RF_EARLY_PAGE) ||
 		   ev->path == EST_PATH_MEMBLOCK ? ES_RUN_EARLY : 0;
+	if (ev->type == EST_EV_LARGE)
+		h->flags |= ES_RUN_LARGE;
 	if (p->cold_needed) {
 		struct es_run *run = &p->cold[li];
 
@@ -519,6 +530,7 @@ static void free_mismatch(struct rp *p, const struct es_event *ev,
 			  uint32_t li)
 {
 	const struct run_hot *h = &p->hot[li];
+	bool large = ev->type == EST_EV_LARGE_FREE;
 
 	if (h->pfn != ev->pfn || h->order != ev->order)
 		report(&p->r, ES_K_ORDER_MISMATCH, ev, ev->pfn, run_of(p, li),
@@ -532,6 +544,13 @@ static void free_mismatch(struct rp *p, const struct es_event *ev,
 		       ev->name[0] ? ev->name : "?",
 		       (unsigned long long)h->cache,
 		       p->cold[li].name[0] ? p->cold[li].name : "?");
+	if (large != !!(h->flags & ES_RUN_LARGE))
+		report(&p->r, ES_K_CACHE_MISMATCH, ev, ev->pfn, run_of(p, li),
+		       large ? "freed as a large kmalloc, owned by cache 0x%llx (%s)" :
+			       "freed by cache 0x%llx (%s), owned by a large kmalloc",
+		       (unsigned long long)(large ? h->cache : ev->cache),
+		       large ? (p->cold[li].name[0] ? p->cold[li].name : "?") :
+			       (ev->name[0] ? ev->name : "?"));
 }
 
 static int do_freepages(struct rp *p, const struct es_event *ev)
@@ -542,7 +561,9 @@ static int do_freepages(struct rp *p, const struct es_event *ev)
 
 	if (ev->phase == EST_PHASE_WINDOW || ev->path == EST_PATH_WINDOW)
 		report(r, ES_K_WINDOW_FREE, ev, ev->pfn, NULL,
-		       "slab page freed inside the mem_init window (path %s)",
+		       "%s freed inside the mem_init window (path %s)",
+		       ev->type == EST_EV_LARGE_FREE ? "large kmalloc page" :
+						       "slab page",
 		       es_path_name(ev->path));
 	for (pfn = ev->pfn, end = pfn + n; pfn < end;) {
 		struct ft_ent *e = grp_span(p, pfn, end, false, &cnt);
@@ -574,7 +595,9 @@ static int do_freepages(struct rp *p, const struct es_event *ev)
 		       (unsigned long long)freed_seq);
 	else if (r->ops->anomaly && trace_complete(p))
 		report(r, ES_K_FREE_UNALLOCATED, ev, ev->pfn, NULL,
-		       "no getpages of these frames in the trace");
+		       "no %s of these frames in the trace",
+		       ev->type == EST_EV_LARGE_FREE ? "large kmalloc" :
+						       "getpages");
 
 	/* A run with no recorded start, so that timelines show the free. */
 	for (pfn = ev->pfn; pfn < end;) {
@@ -604,6 +627,8 @@ static int do_freepages(struct rp *p, const struct es_event *ev)
 		run.nid_req = ev->nid_req;
 		run.nid = ev->nid;
 		run.flags = ES_RUN_NO_ALLOC;
+		if (ev->type == EST_EV_LARGE_FREE)
+			run.flags |= ES_RUN_LARGE;
 		r->stop = r->ops->run_end(r, &run);
 	}
 	return 0;
@@ -640,7 +665,7 @@ static int do_skip(struct rp *p, const struct es_event *ev, uint64_t n)
 		char d[256];
 
 		snprintf(d, sizeof(d),
-			 "%llu of %llu skipped frames not owned by a live early slab page",
+			 "%llu of %llu skipped frames not owned by a live early slab or large kmalloc page",
 			 (unsigned long long)nbad, (unsigned long long)n);
 		report_count(r, ES_K_SPURIOUS_SKIP, ev, bad_pfn, NULL, nbad, d);
 	}
@@ -791,12 +816,17 @@ static int replay_event(struct rp *p, const struct es_event *ev)
 
 	/* es_decode_slot() took implausible orders and ranges as bad */
 	switch (ev->type) {
+	case EST_EV_LARGE:
+		if (!es_large_owns(ev->type, ev->path))
+			return 0;
+		/* fall through */
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
+	case EST_EV_LARGE_FREE:
 		if (!p->all && (ev->pfn + (1ULL << ev->order) - 1 < r->pfn_lo ||
 				ev->pfn > r->pfn_hi))
 			return 0;
-		if (ev->type == EST_EV_GETPAGES)
+		if (ev->type == EST_EV_GETPAGES || ev->type == EST_EV_LARGE)
 			return do_getpages(p, ev);
 		return do_freepages(p, ev);
 	case EST_EV_SKIP:
@@ -1169,8 +1199,13 @@ static bool ev_range(const struct es_event *ev, uint64_t *first,
 	if (ev->status != ES_SLOT_OK)
 		return false;
 	switch (ev->type) {
+	case EST_EV_LARGE:
+		if (!es_large_owns(ev->type, ev->path))
+			return false;
+		/* fall through */
 	case EST_EV_GETPAGES:
 	case EST_EV_FREEPAGES:
+	case EST_EV_LARGE_FREE:
 	case EST_EV_SKIP:
 		/* bad orders and ranges were decoded as bad slots */
 		*n = es_event_pages(ev);

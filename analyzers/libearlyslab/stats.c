@@ -17,14 +17,15 @@ struct es_stats {
 	uint64_t total;
 	uint64_t by_type[EST_EV_MAX + 1];
 	uint64_t by_phase[EST_PHASE_MAX + 1];
-	struct es_count get, freed, skip, large;
+	struct es_count get, freed, skip, large, large_free;
 	struct es_count get_phase[EST_PHASE_MAX + 1], free_phase[EST_PHASE_MAX + 1];
 	struct es_count get_path[EST_PATH_MAX + 1], free_path[EST_PATH_MAX + 1];
 	struct es_count large_path[EST_PATH_MAX + 1];
+	struct es_count large_free_path[EST_PATH_MAX + 1];
 	struct es_count get_order[ES_MAX_ORDER + 2];
 	struct es_count get_node[NR_NODE_SLOTS];
 	uint64_t node_mismatch;
-	struct es_count live, live_early, skipped_live;
+	struct es_count live, live_early, skipped_live, live_large;
 	/* the caches: open addressing by address, then sorted */
 	struct es_cache_stat *caches;
 	size_t ccap, cnr;
@@ -96,10 +97,26 @@ static void add(struct es_count *c, uint64_t pages)
 	c->pages += pages;
 }
 
+/* The frames an event takes (@in) or gives back, by its owner. */
+static void owner_pages(struct es_stats *s, const struct es_event *ev,
+			uint64_t pages, bool in)
+{
+	struct es_cache_stat *cs = cache_get(s, ev->cache, ev->name);
+
+	if (!cs)
+		return;
+	if (in) {
+		cs->getpages++;
+		cs->pages_in += pages;
+	} else {
+		cs->freepages++;
+		cs->pages_out += pages;
+	}
+}
+
 static int stats_event(struct es_replay *r, const struct es_event *ev)
 {
 	struct es_stats *s = r->arg;
-	struct es_cache_stat *cs;
 	uint64_t pages;
 
 	if (ev->status != ES_SLOT_OK)
@@ -117,21 +134,13 @@ static int stats_event(struct es_replay *r, const struct es_event *ev)
 		add(&s->get_node[node_idx(ev->nid)], pages);
 		if (ev->nid_req != EST_NO_NODE && ev->nid_req != ev->nid)
 			s->node_mismatch++;
-		cs = cache_get(s, ev->cache, ev->name);
-		if (cs) {
-			cs->getpages++;
-			cs->pages_in += pages;
-		}
+		owner_pages(s, ev, pages, true);
 		break;
 	case EST_EV_FREEPAGES:
 		add(&s->freed, pages);
 		add(&s->free_phase[idx(ev->phase, EST_PHASE_MAX)], pages);
 		add(&s->free_path[idx(ev->path, EST_PATH_MAX)], pages);
-		cs = cache_get(s, ev->cache, ev->name);
-		if (cs) {
-			cs->freepages++;
-			cs->pages_out += pages;
-		}
+		owner_pages(s, ev, pages, false);
 		break;
 	case EST_EV_SKIP:
 		add(&s->skip, pages);
@@ -141,6 +150,14 @@ static int stats_event(struct es_replay *r, const struct es_event *ev)
 		s->large.pages += ev->arg;
 		s->large_path[idx(ev->path, EST_PATH_MAX)].count++;
 		s->large_path[idx(ev->path, EST_PATH_MAX)].pages += ev->arg;
+		/* frames from memblock: their owner is a row of its own */
+		if (pages)
+			owner_pages(s, ev, pages, true);
+		break;
+	case EST_EV_LARGE_FREE:
+		add(&s->large_free, pages);
+		add(&s->large_free_path[idx(ev->path, EST_PATH_MAX)], pages);
+		owner_pages(s, ev, pages, false);
 		break;
 	}
 	return s->oom ? -1 : 0;
@@ -157,6 +174,8 @@ static int stats_live(struct es_replay *r, const struct es_run *run)
 		add(&s->live_early, pages);
 	if (run->flags & ES_RUN_SKIPPED)
 		add(&s->skipped_live, pages);
+	if (run->flags & ES_RUN_LARGE)
+		add(&s->live_large, pages);
 	cs = cache_get(s, run->cache, run->name);
 	if (cs) {
 		cs->live_slabs++;
@@ -260,6 +279,12 @@ int es_stats_total(const struct es_stats *s, uint32_t which,
 		c->count = s->node_mismatch;
 		c->pages = 0;
 		return 0;
+	case ES_SS_LARGE_FREE:
+		*c = s->large_free;
+		return 0;
+	case ES_SS_LIVE_LARGE:
+		*c = s->live_large;
+		return 0;
 	}
 	return -1;
 }
@@ -276,6 +301,7 @@ size_t es_stats_rows(uint32_t table)
 	case ES_ST_GET_BY_PATH:
 	case ES_ST_FREE_BY_PATH:
 	case ES_ST_LARGE_BY_PATH:
+	case ES_ST_LARGE_FREE_BY_PATH:
 		return EST_PATH_MAX + 1;
 	case ES_ST_GET_BY_ORDER:
 		return ES_MAX_ORDER + 2;
@@ -322,6 +348,9 @@ int es_stats_row(const struct es_stats *s, uint32_t table, size_t row,
 	case ES_ST_LARGE_BY_PATH:
 		tab = s->large_path;
 		break;
+	case ES_ST_LARGE_FREE_BY_PATH:
+		tab = s->large_free_path;
+		break;
 	}
 	*c = tab[row];
 	return 0;
@@ -347,6 +376,7 @@ const char *es_stats_key(uint32_t table, size_t row, char *buf, size_t len)
 	case ES_ST_GET_BY_PATH:
 	case ES_ST_FREE_BY_PATH:
 	case ES_ST_LARGE_BY_PATH:
+	case ES_ST_LARGE_FREE_BY_PATH:
 		snprintf(buf, len, "%s", es_path_name((uint32_t)row));
 		break;
 	case ES_ST_GET_BY_ORDER:

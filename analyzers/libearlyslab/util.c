@@ -21,7 +21,10 @@ static const char *const type_names[] = {
 	[EST_EV_LARGE] = "large",
 	[EST_EV_NOPAGES] = "nopages",
 	[EST_EV_MARK] = "mark",
+	[EST_EV_LARGE_FREE] = "large_free",
 };
+static_assert(sizeof(type_names) / sizeof(type_names[0]) == EST_EV_MAX,
+	      "a name for every event type");
 
 static const char *const phase_names[] = {
 	[EST_PHASE_BOOT] = "boot",
@@ -46,6 +49,8 @@ static const char *const mark_names[] = {
 	[EST_MARK_TRACE_INIT] = "trace_init",
 	[EST_MARK_DEFERRED_DONE] = "deferred_done",
 	[EST_MARK_MEMBLOCK_DISCARD] = "memblock_discard",
+	[EST_MARK_ACPI_PROBE] = "acpi_probe",
+	[EST_MARK_ACPI_PROBE_END] = "acpi_probe_end",
 };
 static_assert(sizeof(mark_names) / sizeof(mark_names[0]) == EST_MARK_MAX,
 	      "a name for every mark");
@@ -122,9 +127,17 @@ const char *es_slab_mark_name(uint32_t mark)
 
 uint32_t es_mark_max(uint32_t version)
 {
-	if (version < EST_VERSION_MIN || version > EST_VERSION)
-		return 0;
-	return version == 1 ? EST_MARK_MAX_V1 : EST_MARK_MAX - 1;
+	return est_mark_max(version);
+}
+
+uint32_t es_type_max(uint32_t version)
+{
+	return est_type_max(version);
+}
+
+int es_type_frees(uint32_t type)
+{
+	return type == EST_EV_FREEPAGES || type == EST_EV_LARGE_FREE;
 }
 
 const char *es_kernel_version_name(uint32_t code, char *buf, size_t len)

@@ -81,6 +81,23 @@ bool synth_slab_state(struct synth *s, uint64_t state)
 	return synth_emit(s, &ev);
 }
 
+static void pages_rec(struct synth *s, struct est_record *ev, uint8_t type,
+		      uint64_t pfn, uint8_t order, uint8_t path,
+		      uint64_t cache, const char *name, uint64_t caller)
+{
+	base(s, ev, type);
+	ev->pfn = pfn;
+	ev->order = order;
+	ev->path = path;
+	ev->cache = cache;
+	ev->caller = caller;
+	if ((type == EST_EV_GETPAGES || type == EST_EV_LARGE) &&
+	    path == EST_PATH_MEMBLOCK)
+		ev->flags = EST_RF_EARLY_PAGE;
+	if (name)
+		strncpy(ev->name, name, sizeof(ev->name) - 1);
+}
+
 static bool pages_ev(struct synth *s, uint8_t type, uint64_t pfn,
 		     uint8_t order, uint8_t path, uint64_t cache,
 		     const char *name, uint64_t caller, int16_t nid_req,
@@ -88,18 +105,9 @@ static bool pages_ev(struct synth *s, uint8_t type, uint64_t pfn,
 {
 	struct est_record ev;
 
-	base(s, &ev, type);
-	ev.pfn = pfn;
-	ev.order = order;
-	ev.path = path;
-	ev.cache = cache;
-	ev.caller = caller;
+	pages_rec(s, &ev, type, pfn, order, path, cache, name, caller);
 	ev.nid_req = nid_req;
 	ev.nid = nid;
-	if (type == EST_EV_GETPAGES && path == EST_PATH_MEMBLOCK)
-		ev.flags = EST_RF_EARLY_PAGE;
-	if (name)
-		strncpy(ev.name, name, sizeof(ev.name) - 1);
 	return synth_emit(s, &ev);
 }
 
@@ -144,6 +152,33 @@ bool synth_large(struct synth *s, uint64_t bytes, uint8_t path)
 	ev.order = 2;
 	ev.path = path;
 	ev.caller = CALLER_1;
+	return synth_emit(s, &ev);
+}
+
+bool synth_large_get(struct synth *s, uint64_t pfn, uint8_t order,
+		     uint64_t bytes)
+{
+	struct est_record ev;
+
+	pages_rec(s, &ev, EST_EV_LARGE, pfn, order, EST_PATH_MEMBLOCK, 0,
+		  NULL, CALLER_1);
+	ev.arg = bytes;
+	return synth_emit(s, &ev);
+}
+
+bool synth_large_free(struct synth *s, uint64_t pfn, uint8_t order,
+		      uint8_t path)
+{
+	return pages_ev(s, EST_EV_LARGE_FREE, pfn, order, path, 0, NULL,
+			CALLER_2, EST_NO_NODE, 0);
+}
+
+bool synth_mark(struct synth *s, uint64_t mark)
+{
+	struct est_record ev;
+
+	base(s, &ev, EST_EV_MARK);
+	ev.arg = mark;
 	return synth_emit(s, &ev);
 }
 

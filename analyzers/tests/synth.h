@@ -43,6 +43,13 @@ bool synth_put(struct synth *s, uint64_t pfn, uint8_t order, uint8_t path,
 	       uint64_t cache, const char *name, uint64_t caller);
 bool synth_skip(struct synth *s, uint64_t pfn, uint64_t pages);
 bool synth_large(struct synth *s, uint64_t bytes, uint8_t path);
+/* Format version 3: a large kmalloc's frames from memblock, and freed. */
+bool synth_large_get(struct synth *s, uint64_t pfn, uint8_t order,
+		     uint64_t bytes);
+bool synth_large_free(struct synth *s, uint64_t pfn, uint8_t order,
+		      uint8_t path);
+/* A marker of enum est_mark. */
+bool synth_mark(struct synth *s, uint64_t mark);
 
 /* Slot states a writer can leave behind. */
 void synth_torn(struct synth *s);	/* reserved, WRITING, never committed */

@@ -907,6 +907,265 @@ static void test_header_counters(void **state)
 	synth_free(s);
 }
 
+/* ---- large kmalloc from memblock (format version 3) ----------------------- */
+
+/* Text output of a command, asserting its exit code. */
+static char *run_text(struct es_trace *t, int argc, char **argv, int want_rc)
+{
+	char *out, *err;
+	int rc;
+
+	rc = es_command_str(t, argc, argv, 0, &out, &err);
+	if (rc != want_rc)
+		fail_msg("%s: rc %d, stderr: %s", argv[0], rc, err);
+	es_free(err);
+	return out;
+}
+
+/* `export --format @fmt` into a temporary file, read back into @buf. */
+static void export_read(struct es_trace *t, const char *fmt, char *buf,
+			size_t len)
+{
+	char dir[] = "/tmp/es-export-XXXXXX", path[64], *out, *err;
+	char *argv[] = { "export", "--format", (char *)fmt, "-o", path };
+	size_t n;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out", dir);
+	assert_int_equal(es_command_str(t, 5, argv, 0, &out, &err), 0);
+	es_free(out);
+	es_free(err);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * One large kmalloc taken from memblock and given back to it, another
+ * kept across memblock_free_all() (skipped there) and freed late, a
+ * slab beside them: a clean trace, and every command shows the owner.
+ */
+static struct synth *large_boot(void)
+{
+	struct synth *s = early(32);
+
+	synth_mark(s, EST_MARK_ACPI_PROBE);				/* 1 */
+	GET(s, 0x200, 0, EST_PATH_MEMBLOCK, CACHE_B, "Acpi-Namespace");	/* 2 */
+	PUT(s, 0x200, 0, EST_PATH_MEMBLOCK, CACHE_B, "Acpi-Namespace");	/* 3 */
+	synth_mark(s, EST_MARK_ACPI_PROBE_END);				/* 4 */
+	synth_large_get(s, 0x400, 2, 16384);				/* 5 */
+	synth_large_free(s, 0x400, 2, EST_PATH_MEMBLOCK);		/* 6 */
+	synth_large_get(s, 0x800, 3, 20000);				/* 7 */
+	GET(s, 0x1fff0, 0, EST_PATH_MEMBLOCK, CACHE_A, "kmem_cache");	/* 8 */
+	synth_phase(s, EST_PHASE_FREE_ALL);				/* 9 */
+	synth_skip(s, 0x800, 8);					/* 10 */
+	synth_skip(s, 0x1fff0, 1);					/* 11 */
+	synth_phase(s, EST_PHASE_WINDOW);				/* 12 */
+	synth_phase(s, EST_PHASE_UP);					/* 13 */
+	synth_large_get(s, 0x900, 1, 8192);				/* 14 */
+	synth_large_free(s, 0x800, 3, EST_PATH_LATE);			/* 15 */
+	synth_phase(s, EST_PHASE_FULL);					/* 16 */
+	return s;
+}
+
+static void test_large_clean(void **state)
+{
+	struct synth *s = large_boot();
+	char *check_argv[] = { "check" }, *owners[] = { "owners" };
+	char *stats[] = { "stats" }, *dump[] = { "dump" };
+	char *own_large[] = { "owners", "--cache", "(large kmalloc)" };
+	char *tl[] = { "timeline", "--cache", "(large*" };
+	struct es_stats *st = es_stats_new();
+	struct runs rs = { .n = 0 };
+	struct collected c;
+	struct es_count n;
+	struct es_trace *t;
+	static char buf[1 << 16];
+	yajl_val v, x;
+	char *o;
+
+	(void)state;
+	assert_int_equal(check(s, &c), 0);
+	assert_int_equal(c.n, 0);
+	t = load(s);
+	o = run_text(t, 1, check_argv, 0);
+	es_free(o);
+
+	assert_int_equal(es_owners(t, run_cb, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	assert_int_equal(rs.r[0].pfn, 0x900);
+	assert_int_equal(rs.r[0].order, 1);
+	assert_int_equal(rs.r[0].cache, 0);
+	assert_string_equal(rs.r[0].name, ES_LARGE_NAME);
+	assert_int_equal(rs.r[0].flags & (ES_RUN_LARGE | ES_RUN_EARLY),
+			 ES_RUN_LARGE | ES_RUN_EARLY);
+	assert_int_equal(rs.r[0].alloc_seq, 14);
+	assert_int_equal(rs.r[1].pfn, 0x1fff0);
+	assert_int_equal(rs.r[1].flags & ES_RUN_LARGE, 0);
+
+	o = run_text(t, 1, owners, 0);
+	assert_non_null(strstr(o, "(large kmalloc)"));
+	assert_non_null(strstr(o, "1 slab, 1 large kmalloc, 3 pages still owned"));
+	es_free(o);
+	o = run_text(t, 3, own_large, 0);
+	assert_non_null(strstr(o, "0x900"));
+	assert_null(strstr(o, "kmem_cache"));
+	es_free(o);
+	/* the kept one's whole life, its skip and late free */
+	o = run_text(t, 3, tl, 0);
+	assert_non_null(strstr(o, "0x800"));
+	assert_non_null(strstr(o, "skipped"));
+	assert_non_null(strstr(o, "freed up/late"));
+	assert_null(strstr(o, "0x1fff0"));
+	es_free(o);
+	o = run_text(t, 1, dump, 0);
+	assert_non_null(strstr(o, "large_free"));
+	assert_non_null(strstr(o, "[early ACPI probe]"));
+	es_free(o);
+
+	assert_int_equal(es_stats_run(st, t), 0);
+	assert_int_equal(es_stats_total(st, ES_SS_LARGE, &n), 0);
+	assert_int_equal(n.count, 3);
+	assert_int_equal(n.pages, 16384 + 20000 + 8192);
+	assert_int_equal(es_stats_total(st, ES_SS_LARGE_FREE, &n), 0);
+	assert_int_equal(n.count, 2);
+	assert_int_equal(n.pages, 4 + 8);
+	assert_int_equal(es_stats_row(st, ES_ST_LARGE_FREE_BY_PATH,
+				      EST_PATH_MEMBLOCK, &n), 0);
+	assert_int_equal(n.count, 1);
+	assert_int_equal(n.pages, 4);
+	assert_int_equal(es_stats_row(st, ES_ST_LARGE_FREE_BY_PATH,
+				      EST_PATH_LATE, &n), 0);
+	assert_int_equal(n.count, 1);
+	assert_int_equal(n.pages, 8);
+	assert_int_equal(es_stats_row(st, ES_ST_LARGE_BY_PATH,
+				      EST_PATH_MEMBLOCK, &n), 0);
+	assert_int_equal(n.count, 3);
+	assert_int_equal(es_stats_total(st, ES_SS_LIVE_LARGE, &n), 0);
+	assert_int_equal(n.count, 1);
+	assert_int_equal(n.pages, 2);
+	assert_int_equal(es_stats_total(st, ES_SS_LIVE, &n), 0);
+	assert_int_equal(n.count, 2);
+	assert_int_equal(es_stats_row(st, ES_ST_EVENTS_BY_TYPE,
+				      EST_EV_LARGE_FREE, &n), 0);
+	assert_int_equal(n.count, 2);
+	es_stats_free(st);
+	o = run_text(t, 1, stats, 0);
+	assert_non_null(strstr(o, "large_free: 2 (12 pages)"));
+	assert_non_null(strstr(o, "(large kmalloc)"));
+	es_free(o);
+	v = run_json(t, 1, stats, 0);
+	x = get(get(v, "large_free"), "count");
+	assert_true(YAJL_IS_INTEGER(x));
+	assert_int_equal(YAJL_GET_INTEGER(x), 2);
+	yajl_tree_free(v);
+	v = run_json(t, 1, owners, 0);
+	assert_true(YAJL_IS_ARRAY(v));
+	assert_true(YAJL_IS_TRUE(get(v->u.array.values[0], "large")));
+	yajl_tree_free(v);
+	export_read(t, "svg", buf, sizeof(buf));
+	assert_non_null(strstr(buf, ES_LARGE_NAME));
+	assert_non_null(strstr(buf, "acpi_probe_end"));
+	export_read(t, "chrome-trace", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"name\":\"" ES_LARGE_NAME "\""));
+	assert_non_null(strstr(buf, "acpi_probe"));
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* A large kmalloc kept across memblock_free_all() must be skipped too. */
+static void test_large_missed_skip(void **state)
+{
+	struct synth *s = early(16);
+	struct collected c;
+
+	(void)state;
+	synth_large_get(s, 0x800, 3, 20000);
+	synth_phase(s, EST_PHASE_FREE_ALL);
+	synth_skip(s, 0x800, 4);
+	synth_phase(s, EST_PHASE_WINDOW);
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(first(&c, ES_K_MISSED_SKIP)->count, 4);
+	assert_string_equal(first(&c, ES_K_MISSED_SKIP)->name, ES_LARGE_NAME);
+	synth_free(s);
+}
+
+/* A large_free of frames no large kmalloc took. */
+static void test_large_free_unallocated(void **state)
+{
+	struct synth *s = early(16);
+	char *argv[] = { "check" }, *o;
+	const struct es_anomaly *a;
+	struct collected c;
+	struct es_trace *t;
+
+	(void)state;
+	synth_large_free(s, 0x400, 2, EST_PATH_MEMBLOCK);
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(c.n, 1);
+	a = first(&c, ES_K_FREE_UNALLOCATED);
+	assert_int_equal(a->seq, 1);
+	assert_int_equal(a->pfn, 0x400);
+	assert_non_null(strstr(a->detail, "no large kmalloc"));
+	t = load(s);
+	o = run_text(t, 1, argv, 1);
+	assert_non_null(strstr(o, "free_unallocated"));
+	es_free(o);
+	es_trace_free(t);
+	synth_free(s);
+}
+
+/* A large kmalloc freed twice; and a free of the wrong kind or size. */
+static void test_large_double_free(void **state)
+{
+	struct synth *s = early(16);
+	const struct es_anomaly *a;
+	struct collected c;
+
+	(void)state;
+	synth_large_get(s, 0x400, 2, 16384);
+	synth_large_free(s, 0x400, 2, EST_PATH_MEMBLOCK);
+	synth_large_free(s, 0x400, 2, EST_PATH_MEMBLOCK);
+	assert_int_equal(check(s, &c), 1);
+	assert_int_equal(c.n, 1);
+	a = first(&c, ES_K_DOUBLE_FREE);
+	assert_int_equal(a->seq, 3);
+	assert_int_equal(a->pfn, 0x400);
+	assert_non_null(strstr(a->detail, "seq 2"));
+	synth_free(s);
+
+	s = early(16);
+	synth_large_get(s, 0x400, 2, 16384);
+	synth_large_free(s, 0x400, 1, EST_PATH_MEMBLOCK);
+	GET(s, 0x500, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	synth_large_free(s, 0x500, 0, EST_PATH_MEMBLOCK);
+	synth_large_get(s, 0x600, 0, 4096);
+	PUT(s, 0x600, 0, EST_PATH_MEMBLOCK, CACHE_B, "kmalloc-64");
+	assert_int_equal(check(s, &c), 3);
+	assert_int_equal(nkind(&c, ES_K_ORDER_MISMATCH), 1);
+	assert_int_equal(nkind(&c, ES_K_CACHE_MISMATCH), 2);
+	assert_non_null(strstr(c.a[1].detail, "freed as a large kmalloc"));
+	assert_non_null(strstr(c.a[2].detail, "owned by a large kmalloc"));
+	synth_free(s);
+
+	/* inside the mem_init window: as for a slab page */
+	s = early(16);
+	synth_large_get(s, 0x400, 2, 16384);
+	synth_phase(s, EST_PHASE_FREE_ALL);
+	synth_skip(s, 0x400, 4);
+	synth_phase(s, EST_PHASE_WINDOW);
+	synth_large_free(s, 0x400, 2, EST_PATH_WINDOW);
+	assert_int_equal(check(s, &c), 1);
+	a = first(&c, ES_K_WINDOW_FREE);
+	assert_non_null(strstr(a->detail, "large kmalloc page"));
+	synth_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -932,6 +1191,10 @@ int main(void)
 		cmocka_unit_test(test_cmd_json),
 		cmocka_unit_test(test_cmd_errors),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_large_clean),
+		cmocka_unit_test(test_large_missed_skip),
+		cmocka_unit_test(test_large_free_unallocated),
+		cmocka_unit_test(test_large_double_free),
 	};
 
 	return cmocka_run_group_tests_name("libearlyslab checks", tests, NULL,

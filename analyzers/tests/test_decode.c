@@ -451,7 +451,7 @@ static void test_garbage_record(void **state)
 
 	(void)state;
 	memset(&ev, 0, sizeof(ev));
-	ev.type = 9;
+	ev.type = EST_EV_MAX;
 	synth_emit(s, &ev);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EST_EV_GETPAGES;
@@ -538,8 +538,9 @@ static void test_marks_by_version(void **state)
 		uint64_t bad;
 		const char *alloc, *kernel;
 	} v[] = {
-		{ 2, 2, "SLUB", "6.12.118" },
-		{ 1, 5, "unknown", "unknown" },
+		{ 3, 2, "SLUB", "6.12.118" },
+		{ 2, 4, "SLUB", "6.12.118" },
+		{ 1, 7, "unknown", "unknown" },
 	};
 	struct synth *s = synth_new(16);
 	struct collected c = { .n = 0 };
@@ -579,19 +580,133 @@ static void test_marks_by_version(void **state)
 		assert_int_equal(run_cmd(t, "dump", NULL, ES_OUT_JSON, &o), 0);
 		assert_non_null(strstr(o, "\"mark\":\"percpu\""));
 		assert_true((strstr(o, "\"mark\":\"memblock_discard\"") != NULL) ==
-			    (v[i].version == 2));
+			    (v[i].version >= 2));
+		assert_true((strstr(o, "\"mark\":\"acpi_probe\"") != NULL) ==
+			    (v[i].version >= 3));
+		assert_true((strstr(o, "\"mark\":\"acpi_probe_end\"") != NULL) ==
+			    (v[i].version >= 3));
 		es_free(o);
 		assert_int_equal(run_cmd(t, "dump", "--all", 0, &o), 0);
 		assert_true((strstr(o, "[trace_init]") != NULL) ==
-			    (v[i].version == 2));
+			    (v[i].version >= 2));
+		assert_true((strstr(o, "[early ACPI probe]") != NULL) ==
+			    (v[i].version >= 3));
+		assert_true((strstr(o, "[early ACPI probe done]") != NULL) ==
+			    (v[i].version >= 3));
 		es_free(o);
 		es_trace_free(t);
 	}
 	assert_int_equal(es_mark_max(1), EST_MARK_MAX_V1);
-	assert_int_equal(es_mark_max(2), EST_MARK_MAX - 1);
-	assert_int_equal(es_mark_max(3), 0);
+	assert_int_equal(es_mark_max(2), EST_MARK_MAX_V2);
+	assert_int_equal(es_mark_max(3), EST_MARK_ACPI_PROBE_END);
+	assert_int_equal(es_mark_max(3), EST_MARK_MAX - 1);
+	assert_int_equal(es_mark_max(4), 0);
 	assert_string_equal(es_mark_name(EST_MARK_DEFERRED_DONE), "deferred_done");
+	assert_string_equal(es_mark_name(EST_MARK_ACPI_PROBE), "acpi_probe");
+	assert_string_equal(es_mark_name(EST_MARK_ACPI_PROBE_END),
+			    "acpi_probe_end");
 	assert_string_equal(es_mark_name(0), "unknown");
+	synth_free(s);
+}
+
+/*
+ * An event type is a good record only if its trace's format version
+ * defines it: large_free (9) is version 3's, a bad record before.
+ */
+static void test_types_by_version(void **state)
+{
+	struct synth *s = synth_new(16);
+	struct collected c = { .n = 0 };
+	struct es_status st;
+	struct es_trace *t;
+	struct est_record ev;
+	uint16_t v;
+	char *o;
+
+	(void)state;
+	synth_phase(s, EST_PHASE_EARLY);
+	synth_large_get(s, 0x400, 2, 16384);
+	synth_large_free(s, 0x400, 2, EST_PATH_MEMBLOCK);
+	/* a large_free whose order no buddy allocator has */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EST_EV_LARGE_FREE;
+	ev.phase = EST_PHASE_EARLY;
+	ev.order = 40;
+	ev.pfn = 0x800;
+	synth_emit(s, &ev);
+	for (v = 1; v <= EST_VERSION; v++) {
+		s->hdr->version = v;
+		t = load(s);
+		assert_int_equal(es_get_status(t, &st), 0);
+		assert_int_equal(st.bad, v >= 3 ? 1 : 2);
+		assert_int_equal(st.by_type[EST_EV_LARGE_FREE], v >= 3 ? 1 : 0);
+		c.n = 0;
+		if (v >= 3) {
+			assert_int_equal(es_check(t, collect, &c), 1);
+			assert_int_equal(c.a[0].kind, ES_K_BAD_RECORD);
+			assert_non_null(strstr(c.a[0].detail, "implausible order 40"));
+		} else {
+			/* the large kmalloc is live at the end: no free */
+			assert_true(es_check(t, collect, &c) >= 2);
+			assert_int_equal(c.a[0].kind, ES_K_BAD_RECORD);
+			assert_non_null(strstr(c.a[0].detail, "event type 9 (large_free) is not defined in format version"));
+		}
+		assert_int_equal(run_cmd(t, "check", NULL, 0, &o), 1);
+		es_free(o);
+		assert_int_equal(run_cmd(t, "dump", NULL, 0, &o), 0);
+		assert_true((strstr(o, "large_free") != NULL) == (v >= 3));
+		es_free(o);
+		es_trace_free(t);
+	}
+	assert_int_equal(es_type_max(1), EST_EV_MAX_V2);
+	assert_int_equal(es_type_max(2), EST_EV_MAX_V2);
+	assert_int_equal(es_type_max(3), EST_EV_LARGE_FREE);
+	assert_int_equal(es_type_max(EST_VERSION + 1), 0);
+	assert_string_equal(es_type_name(EST_EV_LARGE_FREE), "large_free");
+	assert_int_equal(es_type_from_name("large_free"), EST_EV_LARGE_FREE);
+	assert_int_equal(es_type_frees(EST_EV_LARGE_FREE), 1);
+	assert_int_equal(es_type_frees(EST_EV_FREEPAGES), 1);
+	assert_int_equal(es_type_frees(EST_EV_LARGE), 0);
+	synth_free(s);
+}
+
+/* A version 2 trace holding an ACPI probe mark, a version 3 one too. */
+static void test_acpi_marks(void **state)
+{
+	struct synth *s = synth_new(16);
+	struct collected c = { .n = 0 };
+	struct es_trace *t;
+	char *o;
+
+	(void)state;
+	synth_phase(s, EST_PHASE_EARLY);
+	synth_mark(s, EST_MARK_ACPI_PROBE);
+	synth_get(s, 0x200, 0, EST_PATH_MEMBLOCK, CACHE_B, "Acpi-Operand",
+		  CALLER_1);
+	synth_put(s, 0x200, 0, EST_PATH_MEMBLOCK, CACHE_B, "Acpi-Operand",
+		  CALLER_2);
+	synth_mark(s, EST_MARK_ACPI_PROBE_END);
+	t = load(s);
+	assert_int_equal(es_check(t, collect, &c), 0);
+	assert_int_equal(run_cmd(t, "check", NULL, 0, &o), 0);
+	es_free(o);
+	assert_int_equal(run_cmd(t, "dump", NULL, ES_OUT_JSON, &o), 0);
+	assert_non_null(strstr(o, "\"mark\":\"acpi_probe\""));
+	assert_non_null(strstr(o, "\"mark\":\"acpi_probe_end\""));
+	es_free(o);
+	es_trace_free(t);
+
+	s->hdr->version = 2;
+	t = load(s);
+	c.n = 0;
+	assert_int_equal(es_check(t, collect, &c), 2);
+	assert_int_equal(c.a[0].kind, ES_K_BAD_RECORD);
+	assert_int_equal(c.a[0].seq, 1);
+	assert_non_null(strstr(c.a[0].detail, "mark 5 is not defined in format version 2"));
+	assert_non_null(strstr(c.a[1].detail, "mark 6 is not defined in format version 2"));
+	assert_int_equal(run_cmd(t, "check", NULL, 0, &o), 1);
+	es_free(o);
+	es_trace_free(t);
 	synth_free(s);
 }
 
@@ -649,6 +764,8 @@ int main(void)
 		cmocka_unit_test(test_garbage_record),
 		cmocka_unit_test(test_raw_file),
 		cmocka_unit_test(test_marks_by_version),
+		cmocka_unit_test(test_types_by_version),
+		cmocka_unit_test(test_acpi_marks),
 		cmocka_unit_test(test_real_v1),
 	};
 

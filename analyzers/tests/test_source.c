@@ -800,6 +800,27 @@ static void test_reader_verify(void **state)
 	assert_string_equal(pc.live_name, "kmalloc-64");
 	assert_int_equal(pc.compound_order, 2);
 
+	/* a large kmalloc's frames: a compound page without PG_slab */
+	run.flags = ES_RUN_LARGE;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_SLAB);
+	assert_non_null(strstr(pc.detail, "PG_slab set"));
+	put64(pages + 4 * 64 + PG_FLAGS, PG_HEAD_BIT);
+	run.cache = 0;
+	strcpy(run.name, ES_LARGE_NAME);
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+	assert_int_equal(pc.compound_order, 2);
+	put64(pages + 4 * 64 + PG_FLAGS, 0);
+	pages[4 * 64 + PG_REF] = 0;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_NO_HEAD | ES_PC_REFCOUNT);
+	assert_non_null(strstr(pc.detail, "order-2 large kmalloc"));
+	pages[4 * 64 + PG_REF] = 1;
+	put64(pages + 4 * 64 + PG_FLAGS, FAKE_PG_SLAB | PG_HEAD_BIT);
+	run.flags = 0;
+	run.cache = CACHE_B;
+	strcpy(run.name, "kmalloc-64");
+
 	/* the trace's name is a truncated copy: a prefix agrees */
 	strcpy(run.name, "kmalloc-6");
 	assert_int_equal(es_verify_run(t, &run, &pc), 0);
@@ -939,6 +960,17 @@ static void test_reader_612(void **state)
 	assert_int_equal(es_verify_run(t, &run, &pc), 0);
 	assert_int_equal(pc.compound_order, 2);
 	assert_string_equal(pc.live_name, "kmalloc-64");
+
+	/* a large kmalloc's frames must not carry the slab page type */
+	run.flags = ES_RUN_LARGE;
+	assert_int_equal(es_verify_run(t, &run, &pc), 1);
+	assert_int_equal(pc.problems, ES_PC_SLAB);
+	assert_non_null(strstr(pc.detail, "a slab page (page_type 0xf5000000)"));
+	put32(pages + 4 * 64 + P12_TYPE, UINT32_MAX);
+	assert_int_equal(es_verify_run(t, &run, &pc), 0);
+	assert_int_equal(pc.compound_order, 2);
+	put32(pages + 4 * 64 + P12_TYPE, 0xf5000000U);
+	run.flags = 0;
 
 	assert_int_equal(es_read_page(t, 4, &pg), 0);
 	assert_int_equal(pg.slab, 1);

@@ -220,15 +220,18 @@ class Tracker:
         gdb.set_convenience_variable("earlyslab_pfn", pfn)
 
     def _window(self, new):
-        hits = [ev for ev in new if ev.type == "freepages" and
-                ev.path == "window"]
+        hits = [ev for ev in new if ev.path == "window" and
+                self.lib.lib.type_frees(ev.type)]
         if not hits:
             return False
         ev = hits[0]
-        rc, out, err = self.lib.command(["dump", "--type", "freepages",
+        rc, out, err = self.lib.command(["dump", "--type", ev.type,
                                          "--pfn", "0x%x" % ev.pfn])
-        gdb.write("earlyslab break window: slab page freed inside the "
-                  "mem_init window (event %d):\n" % ev.seq)
+        # a large kmalloc's frames have no cache; the library names them
+        what = "slab page" if int(str(ev.cache), 0) else \
+            "page of %s" % ev.name
+        gdb.write("earlyslab break window: %s freed inside the "
+                  "mem_init window (event %d):\n" % (what, ev.seq))
         gdb.write(out if rc == 0 else err)
         gdb.write("(history: earlyslab timeline 0x%x; $earlyslab_pfn = "
                   "0x%x, $earlyslab_seq = %d)\n" % (ev.pfn, ev.pfn, ev.seq))

@@ -569,7 +569,8 @@ class BreakCommand(gdb.Command):
 Usage: earlyslab break [window|anomaly|off]
 
 window   stop right after the kernel records a slab page freed inside the
-         mem_init window (a freepages event with path window)
+         mem_init window (a freepages or large_free event with path
+         window)
 anomaly  stop right after a recorded event makes `earlyslab check` find a
          new error-level anomaly (window_free, double_free, overlap, ...)
 off      remove the breakpoint

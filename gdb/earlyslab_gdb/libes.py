@@ -169,6 +169,7 @@ _PROTOS = {
     "es_path_name": (_S, [_U32]),
     "es_kind_name": (_S, [_U32]),
     "es_type_from_name": (_I, [_S]),
+    "es_type_frees": (_I, [_U32]),
 }
 
 
@@ -206,6 +207,12 @@ class Library:
     def name(self, fn, value):
         s = getattr(self.dll, fn)(value)
         return s.decode() if s else ""
+
+    def type_frees(self, type_name):
+        """Whether events of this type (by its name) give page frames back
+        (es_type_frees(): freepages, large_free)."""
+        v = self.dll.es_type_from_name(type_name.encode())
+        return v >= 0 and bool(self.dll.es_type_frees(v))
 
     def names(self, fn):
         """The names es_*_name() gives, in value order. Values without a

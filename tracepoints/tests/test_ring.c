@@ -541,6 +541,32 @@ static void test_hdr_error_str(void **state)
 	assert_non_null(est_hdr_error_str((enum est_hdr_error)42));
 }
 
+/*
+ * What each format version defines: versions 1 and 2 stop at
+ * EST_EV_MARK, version 3 adds EST_EV_LARGE_FREE; the marks grow by
+ * version; a version readers do not take defines nothing.
+ */
+static void test_version_limits(void **state)
+{
+	static const struct {
+		__u32 version, type_max, mark_max;
+	} v[] = {
+		{ 0, 0, 0 },
+		{ 1, EST_EV_MARK, EST_MARK_PERCPU },
+		{ 2, EST_EV_MAX_V2, EST_MARK_MEMBLOCK_DISCARD },
+		{ 3, EST_EV_LARGE_FREE, EST_MARK_ACPI_PROBE_END },
+		{ EST_VERSION, EST_EV_MAX - 1, EST_MARK_MAX - 1 },
+		{ EST_VERSION + 1, 0, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_int_equal(est_type_max(v[i].version), v[i].type_max);
+		assert_int_equal(est_mark_max(v[i].version), v[i].mark_max);
+	}
+}
+
 static void test_nr_slots(void **state)
 {
 	struct trace t;
@@ -845,6 +871,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_check_header_errors, teardown),
 		cmocka_unit_test_teardown(test_check_header_short_no_overread, teardown),
 		cmocka_unit_test_teardown(test_hdr_error_str, teardown),
+		cmocka_unit_test(test_version_limits),
 		cmocka_unit_test_teardown(test_nr_slots, teardown),
 		cmocka_unit_test_teardown(test_slot_status, teardown),
 		cmocka_unit_test_teardown(test_stress_2_writers, teardown),
