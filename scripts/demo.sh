@@ -15,7 +15,13 @@
 #      build/demo/core.elf` (and `earlyslab save build/demo/trace.bin`);
 #   5. the earlyslab command on that dump: status, check (exit 1: the
 #      injected window free is the error it must find), and the exports
-#      build/demo/timeline.svg and build/demo/trace.json.
+#      build/demo/timeline.svg and build/demo/trace.json;
+#   6. (6.12) the early ACPI probe: boot on QEMU's q35 with
+#      `early_acpi_probe`, stop in gdb right after acpi_early_probe()
+#      returns to setup_arch() (`hbreak acpi_early_probe`, `finish`), show
+#      the probe's marks and `earlyslab stats --cache 'Acpi-*'`, continue to
+#      free_initmem (the normal ACPI init is done by then) and check that
+#      it reported the root bridge windows the probe read from AML.
 #
 # Exits 0 when every step showed what it should. QEMU is killed by its PID.
 set -euo pipefail
@@ -108,6 +114,47 @@ sys.exit(0 if [x["kind"] for x in a] == ["window_free"] and
 run --vmlinux "$VMLINUX" --core "$CORE" export --format svg -o "$SVG"
 run --vmlinux "$VMLINUX" --core "$CORE" export --format chrome-trace -o "$JSON"
 if [ ! -s "$SVG" ] || [ ! -s "$JSON" ]; then die "an export is missing"; fi
+
+if [ "$SERIES" = 6.12 ]; then
+	PROBE_OUT=$OUT/acpi-probe
+	mkdir -p "$PROBE_OUT"
+	cat > "$PROBE_OUT/session.gdb" <<EOF
+hbreak acpi_early_probe
+continue
+delete
+finish
+earlyslab dump --type mark
+earlyslab stats --cache Acpi-*
+earlyslab owners --cache Acpi-*
+hbreak free_initmem
+continue
+delete
+earlyslab check
+EOF
+	say "6. the early ACPI probe on q35: gdb right after acpi_early_probe(), then the normal ACPI init"
+	"$PYTHON" scripts/esboot.py --kernel "$KERNEL" --topology "$TOPOLOGY" \
+		--append early_acpi_probe --machine q35 --out "$PROBE_OUT" \
+		--timeout 600 --session "$PROBE_OUT/session.gdb" |
+		tee "$PROBE_OUT/session.log" ||
+		die "the probe's gdb session failed (see $(rel "$PROBE_OUT/gdb.log"))"
+	grep -q "Run till exit from.*acpi_early_probe" "$PROBE_OUT/gdb.log" ||
+		die "gdb did not stop after acpi_early_probe (see $(rel "$PROBE_OUT/gdb.log"))"
+	grep -q "Acpi-Namespace" "$PROBE_OUT/gdb.log" ||
+		die "no Acpi-Namespace pages in earlyslab stats (see $(rel "$PROBE_OUT/gdb.log"))"
+	grep -E 'early_acpi_probe:|root bus resource' "$PROBE_OUT/serial.log" |
+		sed 's/^\[[ 0-9.]*\] //; s/^/  serial: /'
+	"$PYTHON" - "$PROBE_OUT/serial.log" <<'PY' ||
+import re, sys
+log = open(sys.argv[1], errors="replace").read()
+early = re.findall(r"early_acpi_probe: \\_SB\.PCI0 root bus resource (\[[^\]]*\])", log)
+late = re.findall(r"pci_bus 0000:00: root bus resource (\[[^\]]*\])", log)
+same = bool(early) and sorted(early) == sorted(late)
+print(f"probe: {len(early)} windows from AML in setup_arch(); PCI core after "
+      f"the ACPI init: {len(late)}; " + ("the same" if same else "DIFFERENT"))
+sys.exit(0 if same else 1)
+PY
+		die "the probe's windows differ from the root bus resources"
+fi
 
 say "done"
 echo "SVG timeline (open in a browser):         $(rel "$SVG")"

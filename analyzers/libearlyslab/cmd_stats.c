@@ -327,6 +327,7 @@ static int cmd_stats(struct ctx *c, int argc, char **argv)
 	s = es_stats_new();
 	if (!s)
 		return fail_code(c, ES_ERR_NOMEM, "out of memory");
+	es_stats_set_cache(s, *(const char **)c->opts);
 	if (es_stats_run(s, c->t)) {
 		es_stats_free(s);
 		return fail_trace(c);
@@ -345,12 +346,25 @@ static int cmd_stats(struct ctx *c, int argc, char **argv)
 	return r;
 }
 
-static const struct option stats_opts[] = { { 0 } };
+static int stats_opt(struct ctx *c, int id, const char *arg)
+{
+	if (id == OPT_CACHE)
+		*(const char **)c->opts = arg;
+	return 0;
+}
+
+static const struct option stats_opts[] = {
+	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ 0 }
+};
 
 const struct es_cmd es_cmdtab_stats = {
 	.name = "stats",
 	.fn = cmd_stats,
 	.longopts = stats_opts,
-	.usage = "stats [-j|-p|--csv]\n"
-		 "\tcounts by phase, cache, order, node and path\n",
+	.opt = stats_opt,
+	.opts_size = sizeof(const char *),
+	.usage = "stats [--cache NAME|0xADDR] [-j|-p|--csv]\n"
+		 "\tcounts by phase, cache, order, node and path (--cache: of\n"
+		 "\tthe matching owners only)\n",
 };

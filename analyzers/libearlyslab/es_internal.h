@@ -182,6 +182,8 @@ void es_set_error(struct es_trace *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void es_sanitize(char *dst, const char *src, size_t n);
 bool es_cache_match(const char *pattern, uint64_t cache, const char *name);
+/* stats --cache: count only what owners matching @pattern did */
+void es_stats_set_cache(struct es_stats *s, const char *pattern);
 int es_parse_u64(const char *s, uint64_t *v);
 
 /* decode.c */

@@ -13,6 +13,8 @@
 #define NR_NODE_SLOTS	66	/* nid -1..63, then "other" */
 
 struct es_stats {
+	/* --cache: only the events and live runs of matching owners */
+	const char *cache_filter;
 	/* counts */
 	uint64_t total;
 	uint64_t by_type[EST_EV_MAX + 1];
@@ -121,6 +123,9 @@ static int stats_event(struct es_replay *r, const struct es_event *ev)
 
 	if (ev->status != ES_SLOT_OK)
 		return 0;
+	if (s->cache_filter &&
+	    !es_cache_match(s->cache_filter, ev->cache, ev->name))
+		return 0;
 	s->total++;
 	s->by_type[idx(ev->type, EST_EV_MAX)]++;
 	s->by_phase[idx(ev->phase, EST_PHASE_MAX)]++;
@@ -169,6 +174,9 @@ static int stats_live(struct es_replay *r, const struct es_run *run)
 	struct es_cache_stat *cs;
 	uint64_t pages = 1ULL << run->order;
 
+	if (s->cache_filter &&
+	    !es_cache_match(s->cache_filter, run->cache, run->name))
+		return 0;
 	add(&s->live, pages);
 	if (run->flags & ES_RUN_EARLY)
 		add(&s->live_early, pages);
@@ -210,8 +218,14 @@ void es_stats_free(struct es_stats *s)
 	free(s);
 }
 
+void es_stats_set_cache(struct es_stats *s, const char *pattern)
+{
+	s->cache_filter = pattern && *pattern ? pattern : NULL;
+}
+
 int es_stats_run(struct es_stats *s, struct es_trace *t)
 {
+	const char *cache_filter = s->cache_filter;
 	static const struct es_replay_ops ops = {
 		.event = stats_event,
 		.run_live = stats_live,
@@ -223,6 +237,7 @@ int es_stats_run(struct es_stats *s, struct es_trace *t)
 	free(s->used);
 	free(s->sorted);
 	memset(s, 0, sizeof(*s));
+	s->cache_filter = cache_filter;
 	if (!es_loaded(t))
 		return -1;
 	r = es_replay_run(t, &ops, s, 0, UINT64_MAX);

@@ -279,11 +279,13 @@ Example: earlyslab check --errors"""
 class StatsCommand(_LibraryCommand):
     """Counts by type, phase, cache, order, node and path.
 
-Usage: earlyslab stats [-j|-p|--csv]
+Usage: earlyslab stats [--cache NAME|0xADDR] [-j|-p|--csv]
 
-Example: earlyslab stats"""
+--cache counts only the events and live slabs of the matching owners.
+Example: earlyslab stats --cache 'Acpi-*'"""
     NAME = "stats"
-    USAGE = "stats [-j|-p|--csv]"
+    USAGE = "stats [--cache NAME|0xADDR] [-j|-p|--csv]"
+    OPTS = {"--cache": None}
 
 
 class ExportCommand(_LibraryCommand):
