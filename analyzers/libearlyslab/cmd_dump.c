@@ -6,7 +6,6 @@
 
 #include "es_cmd.h"
 
-#define TYPE_NAMES	"getpages, freepages, skip, phase, slab_state, large, nopages, mark"
 #define PHASE_NAMES	"boot, early, free_all, window, up, full"
 
 struct dump_ctx {
@@ -23,6 +22,21 @@ static int dump_one(const struct es_event *ev, void *arg)
 	return es_out_error(d->o) ? -1 : 0;
 }
 
+/* "getpages, freepages, ...": every event type, as es_type_name() has it */
+static const char *type_names(void)
+{
+	static char buf[256];
+	size_t n = 0;
+	uint32_t i;
+
+	if (buf[0])
+		return buf;
+	for (i = 1; i < EST_EV_MAX && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				      i > 1 ? ", " : "", es_type_name(i));
+	return buf;
+}
+
 static int dump_opt(struct ctx *c, int id, const char *arg)
 {
 	struct es_filter *f = c->opts;
@@ -30,7 +44,7 @@ static int dump_opt(struct ctx *c, int id, const char *arg)
 	switch (id) {
 	case OPT_TYPE:
 		return es_cmd_parse_names(c, "type", arg, es_type_from_name,
-					  TYPE_NAMES, &f->types);
+					  type_names(), &f->types);
 	case OPT_PHASE:
 		return es_cmd_parse_names(c, "phase", arg, es_phase_from_name,
 					  PHASE_NAMES, &f->phases);

@@ -255,7 +255,7 @@ static void test_usage_errors(void **state)
 	run("--raw", path("clean.bin"), "dump", "--type", NULL);
 	bad("dump: option '--type' needs an argument");
 	run("--raw", path("clean.bin"), "dump", "--type", "slab", NULL);
-	bad("slab_state, large, nopages, mark)");
+	bad("slab_state, large, nopages, mark, large_free)");
 	run("--raw", path("clean.bin"), "owners", "--cull", "pfn", NULL);
 	bad("owners: unknown cull key 'pfn'");
 	run("--raw", path("clean.bin"), "timeline", "1", "2", NULL);
