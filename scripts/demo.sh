@@ -137,7 +137,8 @@ EOF
 		--timeout 600 --session "$PROBE_OUT/session.gdb" |
 		tee "$PROBE_OUT/session.log" ||
 		die "the probe's gdb session failed (see $(rel "$PROBE_OUT/gdb.log"))"
-	grep -q "Run till exit from.*acpi_early_probe" "$PROBE_OUT/gdb.log" ||
+	# finish: back in setup_arch(), right after the call
+	grep -A1 -F "(gdb) finish" "$PROBE_OUT/gdb.log" | grep -q "^setup_arch (" ||
 		die "gdb did not stop after acpi_early_probe (see $(rel "$PROBE_OUT/gdb.log"))"
 	grep -q "Acpi-Namespace" "$PROBE_OUT/gdb.log" ||
 		die "no Acpi-Namespace pages in earlyslab stats (see $(rel "$PROBE_OUT/gdb.log"))"
