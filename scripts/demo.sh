@@ -16,7 +16,7 @@
 #   5. the earlyslab command on that dump: status, check (exit 1: the
 #      injected window free is the error it must find), and the exports
 #      build/demo/timeline.svg and build/demo/trace.json;
-#   6. (6.12) the early ACPI probe: boot on QEMU's q35 with
+#   6. the early ACPI probe: boot on QEMU's q35 with
 #      `early_acpi_probe`, stop in gdb right after acpi_early_probe()
 #      returns to setup_arch() (`hbreak acpi_early_probe`, `finish`), show
 #      the probe's marks and `earlyslab stats --cache 'Acpi-*'`, continue to
@@ -115,10 +115,9 @@ run --vmlinux "$VMLINUX" --core "$CORE" export --format svg -o "$SVG"
 run --vmlinux "$VMLINUX" --core "$CORE" export --format chrome-trace -o "$JSON"
 if [ ! -s "$SVG" ] || [ ! -s "$JSON" ]; then die "an export is missing"; fi
 
-if [ "$SERIES" = 6.12 ]; then
-	PROBE_OUT=$OUT/acpi-probe
-	mkdir -p "$PROBE_OUT"
-	cat > "$PROBE_OUT/session.gdb" <<EOF
+PROBE_OUT=$OUT/acpi-probe
+mkdir -p "$PROBE_OUT"
+cat > "$PROBE_OUT/session.gdb" <<EOF
 hbreak acpi_early_probe
 continue
 delete
@@ -131,20 +130,20 @@ continue
 delete
 earlyslab check
 EOF
-	say "6. the early ACPI probe on q35: gdb right after acpi_early_probe(), then the normal ACPI init"
-	"$PYTHON" scripts/esboot.py --kernel "$KERNEL" --topology "$TOPOLOGY" \
-		--append early_acpi_probe --machine q35 --out "$PROBE_OUT" \
-		--timeout 600 --session "$PROBE_OUT/session.gdb" |
-		tee "$PROBE_OUT/session.log" ||
-		die "the probe's gdb session failed (see $(rel "$PROBE_OUT/gdb.log"))"
-	# finish: back in setup_arch(), right after the call
-	grep -A1 -F "(gdb) finish" "$PROBE_OUT/gdb.log" | grep -q "^setup_arch (" ||
-		die "gdb did not stop after acpi_early_probe (see $(rel "$PROBE_OUT/gdb.log"))"
-	grep -q "Acpi-Namespace" "$PROBE_OUT/gdb.log" ||
-		die "no Acpi-Namespace pages in earlyslab stats (see $(rel "$PROBE_OUT/gdb.log"))"
-	grep -E 'early_acpi_probe:|root bus resource' "$PROBE_OUT/serial.log" |
-		sed 's/^\[[ 0-9.]*\] //; s/^/  serial: /'
-	"$PYTHON" - "$PROBE_OUT/serial.log" <<'PY' ||
+say "6. the early ACPI probe on q35: gdb right after acpi_early_probe(), then the normal ACPI init"
+"$PYTHON" scripts/esboot.py --kernel "$KERNEL" --topology "$TOPOLOGY" \
+	--append early_acpi_probe --machine q35 --out "$PROBE_OUT" \
+	--timeout 600 --session "$PROBE_OUT/session.gdb" |
+	tee "$PROBE_OUT/session.log" ||
+	die "the probe's gdb session failed (see $(rel "$PROBE_OUT/gdb.log"))"
+# finish: back in setup_arch(), right after the call
+grep -A1 -F "(gdb) finish" "$PROBE_OUT/gdb.log" | grep -q "^setup_arch (" ||
+	die "gdb did not stop after acpi_early_probe (see $(rel "$PROBE_OUT/gdb.log"))"
+grep -q "Acpi-Namespace" "$PROBE_OUT/gdb.log" ||
+	die "no Acpi-Namespace pages in earlyslab stats (see $(rel "$PROBE_OUT/gdb.log"))"
+grep -E 'early_acpi_probe:|root bus resource' "$PROBE_OUT/serial.log" |
+	sed 's/^\[[ 0-9.]*\] //; s/^/  serial: /'
+"$PYTHON" - "$PROBE_OUT/serial.log" <<'PY' ||
 import re, sys
 log = open(sys.argv[1], errors="replace").read()
 early = re.findall(r"early_acpi_probe: \\_SB\.PCI0 root bus resource (\[[^\]]*\])", log)
@@ -154,8 +153,7 @@ print(f"probe: {len(early)} windows from AML in setup_arch(); PCI core after "
       f"the ACPI init: {len(late)}; " + ("the same" if same else "DIFFERENT"))
 sys.exit(0 if same else 1)
 PY
-		die "the probe's windows differ from the root bus resources"
-fi
+	die "the probe's windows differ from the root bus resources"
 
 say "done"
 echo "SVG timeline (open in a browser):         $(rel "$SVG")"

@@ -16,8 +16,8 @@ machines with early_acpi_probe, and the probe must:
   between the two probe marks, every one of them given back by the
   teardown, and `earlyslab check` clean.
 
-Then three guests with one more SSDT each, compiled by iasl from
-tests/boot/acpi/: one with a _DMA on the root bridge, whose limit the
+Then, on the default kernel of each series, three guests with one more
+SSDT each, compiled by iasl from tests/boot/acpi/: one with a _DMA on the root bridge, whose limit the
 probe prints, and two whose module-level code does what the probe
 cannot do inside setup_arch() (a Sleep, a PCI_Config read): the probe
 refuses it in one line and gives up, and the boot goes on clean.
@@ -87,17 +87,21 @@ class Probe:
             (f"-{self.ssdt}" if self.ssdt else "")
 
 
-# The series whose kernels have the probe.
-PROBE_SERIES = {"6.12"}
+# The series whose kernels have the probe: every kernel of theirs but the
+# KASAN one boots on both machines; each series' default kernel also boots
+# the three extra SSDTs.
+PROBE_SERIES = ("6.12", "6.1")
 PROBE_KERNELS = [k for k, v in esboot.KERNELS.items()
                  if v["series"] in PROBE_SERIES and v["variant"] != "kasan"]
 PLAIN = [Probe(k, m) for k in PROBE_KERNELS for m in ("pc", "q35")]
-DEFAULT = esboot.DEFAULT_KERNEL
-DMA_CASE = Probe(DEFAULT, "q35", "dma")
+DEFAULTS = [k for k, v in esboot.KERNELS.items()
+            if v["series"] in PROBE_SERIES and v["variant"] == "default"]
+DMA_CASES = [Probe(k, "q35", "dma") for k in DEFAULTS]
 # SSDTs whose module-level code the probe must refuse: what it refuses.
-REFUSING = {Probe(DEFAULT, "pc", "sleep"): "Sleep",
-            Probe(DEFAULT, "q35", "pcicfg"): "PCI config space"}
-GOOD = PLAIN + [DMA_CASE]
+REFUSING = {**{Probe(k, "pc", "sleep"): "Sleep" for k in DEFAULTS},
+            **{Probe(k, "q35", "pcicfg"): "PCI config space"
+               for k in DEFAULTS}}
+GOOD = PLAIN + DMA_CASES
 ALL = GOOD + list(REFUSING)
 
 
@@ -226,10 +230,11 @@ def test_pci_gap_agrees_with_the_aml(case):
     assert gap[0].group(2) == "agree", gap[0].group(0)
 
 
-def test_dma_limit_from_an_ssdt():
+@pytest.mark.parametrize("case", DMA_CASES, ids=lambda c: c.id)
+def test_dma_limit_from_an_ssdt(case):
     """An SSDT's _DMA on the root bridge (bus addresses below 2^40): the
     probe prints the limit it implies."""
-    b = get_boot(DMA_CASE)
+    b = get_boot(case)
     m = [m for m in map(DMA.search, lines(b)) if m]
     assert m, f"no _DMA line ({b.serial_log})"
     assert int(m[0].group(1), 16) == (1 << 40) - 1 and m[0].group(2) == "40"
