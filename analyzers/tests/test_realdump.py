@@ -148,3 +148,25 @@ def test_exports(tmp_path):
         assert p.returncode == 0, p.stderr
         assert out.stat().st_size > 0
     json.loads((tmp_path / "t.json").read_text())
+
+
+def test_large_kmallocs_from_memblock():
+    """From format version 3 the self-test's kmallocs above the slab sizes
+    (8 KiB) are served from memblock and traced: a `large` record with
+    the pages' pfn and the order of the size asked for, and the one freed
+    while early given back to memblock."""
+    if es("status")["version"] < 3:
+        pytest.skip("a version 1 or 2 trace has no large kmalloc pages")
+    recs = es("dump", "--type", "large,large_free")
+    large = [r for r in recs if r["type"] == "large"]
+    assert len(large) >= 2, f"the self-test makes two large kmallocs: {recs}"
+    for r in large:
+        pages = -(-r["arg"] // 4096)
+        assert r["path"] == "memblock" and r["arg"] > 8192, r
+        assert 1 << r["order"] >= pages > 1 << max(r["order"] - 1, 0), r
+        assert r["pfn"] % (1 << r["order"]) == 0, r
+    taken = {r["pfn"] for r in large}
+    freed = [r for r in recs if r["type"] == "large_free"]
+    assert all(r["pfn"] in taken for r in freed), (freed, taken)
+    assert any(r["path"] == "memblock" for r in freed), \
+        f"no large kmalloc given back to memblock while early: {freed}"
