@@ -40,9 +40,9 @@ help:
 	@echo "                  SERIES=6.1: build/kernel-6.1/... (Linux 6.1, SLAB)"
 	@echo "make kernel-debug build/kernel-debug-6.12/... (DEBUG_VM, DEBUG_PAGEALLOC, SLUB_DEBUG, ...)"
 	@echo "                  SERIES=6.1: build/kernel-debug-6.1/..."
-	@echo "make kernel-kasan build/kernel-kasan-6.12/... (generic KASAN; not in the test matrix)"
+	@echo "make kernel-kasan build/kernel-kasan-6.12/... (generic KASAN)"
 	@echo "                  SERIES=6.1: build/kernel-kasan-6.1/..."
-	@echo "make kernels      all five: 6.12, debug-6.12, 6.1, debug-6.1, kasan-6.1"
+	@echo "make kernels      all six: 6.12, debug-6.12, kasan-6.12, 6.1, debug-6.1, kasan-6.1"
 	@echo "make initramfs    build/initramfs.cpio.gz (busybox)"
 	@echo "make boot-test    only the QEMU boot matrix (pytest tests/boot)"
 	@echo "make checkpatch   checkpatch.pl --strict over kernel-patch/6.12 and kernel-patch/6.1"
@@ -69,7 +69,7 @@ kernel-kasan:
 
 kernels:
 	@bash scripts/deps.sh kernel
-	@for k in 6.12 debug-6.12 6.1 debug-6.1 kasan-6.1; do \
+	@for k in 6.12 debug-6.12 kasan-6.12 6.1 debug-6.1 kasan-6.1; do \
 		bash scripts/build-kernel.sh $$k || exit 1; done
 
 initramfs:

@@ -10,7 +10,7 @@
 # Debian's linux-source-6.12) or 6.1 (SLAB, on linux-source-6.1). VARIANT is
 # default, debug or kasan (kernel-patch/SERIES/kasan.config must exist). The
 # kernel's NAME is SERIES for the default variant, VARIANT-SERIES otherwise:
-# 6.12, debug-6.12, 6.1, debug-6.1, kasan-6.1.
+# 6.12, debug-6.12, kasan-6.12, 6.1, debug-6.1, kasan-6.1.
 #
 # Steps (one status line each):
 #  1. extract /usr/src/linux-source-SERIES.tar.xz to build/src/linux-SERIES
@@ -36,7 +36,7 @@
 # name, its series file and every patch it names), the fragments and this
 # script. Another clone on the same machine with the same inputs copies
 # the kernel from there instead of building. The newest
-# $EARLYSLAB_KERNEL_CACHE_KEEP (default 15) entries are kept.
+# $EARLYSLAB_KERNEL_CACHE_KEEP (default 18) entries are kept.
 #
 # The tree is re-extracted whenever the patches change, always at the same
 # path so that the kbuild output directory stays valid: files patched by the
@@ -54,7 +54,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 usage() {
 	echo "usage: scripts/build-kernel.sh [6.12|6.1] [default|debug|kasan|--tree]" \
-		"(or a kernel name: 6.12, debug-6.12, 6.1, debug-6.1, kasan-6.1)" >&2
+		"(or a kernel name: 6.12, debug-6.12, kasan-6.12, 6.1, debug-6.1, kasan-6.1)" >&2
 	exit 2
 }
 known_series() { case " $SERIES_LIST " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -224,7 +224,7 @@ elif mkdir -p /var/cache/earlyslab/kernels 2>/dev/null &&
 else
 	CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/earlyslab/kernels
 fi
-KEEP=${EARLYSLAB_KERNEL_CACHE_KEEP:-15}
+KEEP=${EARLYSLAB_KERNEL_CACHE_KEEP:-18}
 INSTALLED="vmlinux bzImage System.map config"
 
 # write_version DIR BUILT SECONDS: the VERSION stamp of the kernel in DIR

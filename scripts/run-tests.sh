@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # run-tests.sh - what `make test` runs: install the packages, build the
-# five kernels (6.12, debug-6.12, 6.1, debug-6.1, kasan-6.1; each one comes
-# from the kernel cache when its inputs are unchanged) and the initramfs,
-# then every suite:
+# six kernels (6.12, debug-6.12, kasan-6.12, 6.1, debug-6.1, kasan-6.1;
+# each comes from the kernel cache when its inputs are unchanged) and the
+# initramfs, then every suite:
 #   tracepoints  make -C tracepoints test   (when tracepoints/Makefile exists)
 #   analyzers    make -C analyzers test     (when analyzers/Makefile exists;
 #                also builds build/bin/earlyslab, which the boots use)
@@ -92,7 +92,7 @@ if [ $failed -ne 0 ]; then
 	finish
 fi
 
-for k in 6.12 debug-6.12 6.1 debug-6.1 kasan-6.1; do
+for k in 6.12 debug-6.12 kasan-6.12 6.1 debug-6.1 kasan-6.1; do
 	suite "kernel-$k" bash scripts/build-kernel.sh "$k"
 done
 suite initramfs bash scripts/mkinitramfs.sh

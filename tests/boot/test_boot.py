@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Boot matrix: the five kernels (6.12, debug-6.12, 6.1, debug-6.1,
-kasan-6.1) x every topology of scripts/esboot.py (smp1, smp2, numa2,
+"""Boot matrix: the six kernels (6.12, debug-6.12, kasan-6.12, 6.1,
+debug-6.1, kasan-6.1) x every topology of scripts/esboot.py (smp1, smp2, numa2,
 numa2-cpuonly, numa2-cpuonly-boot, numa3, big), all with the self-test,
 plus three boots of each series' default kernel on smp2: one without the
 self-test, one ("options") with the boot options slab_max_order=0,
@@ -159,6 +159,7 @@ EARLY_CACHES_EXPECTED = {
     "6.1-smp2-options": (0, 0, 1, 1),
     "6.12-smp2": (3, 1, 0, 0),
     "debug-6.12-smp2": (3, 0, 0, 0),
+    "kasan-6.12-smp2": (3, 0, 0, 0),
     "6.12-smp2-options": (0, 0, 1, 1),
 }
 EARLY_CACHES_CASES = [c for c in CASES if case_id(c) in EARLY_CACHES_EXPECTED]
