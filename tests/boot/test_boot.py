@@ -547,6 +547,24 @@ def test_kasan_active(case):
         pytest.fail(f"KASAN did not start in {b.serial_log}", pytrace=False)
 
 
+# The 6.12 KASAN kernel also has memory allocation profiling with its
+# debug checks (kernel-patch/6.12/kasan.config), page_ext's one user there.
+PROFILING_EVIDENCE = re.compile(r"allocated \d+ bytes of page_ext")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.flavour == "kasan"
+                                  and c.series == "6.12"], ids=case_id)
+def test_alloc_profiling_active(case):
+    """page_ext was set up for the allocation tags: early slab pages
+    handed to the buddy allocator after that must have their tag cleared
+    (MEM_ALLOC_PROFILING_DEBUG warns otherwise, which the serial check of
+    every boot catches)."""
+    b = get_boot(case)
+    if not PROFILING_EVIDENCE.search(b.serial):
+        pytest.fail(f"no page_ext for allocation profiling in {b.serial_log}",
+                    pytrace=False)
+
+
 def header_fields(path):
     """(allocator, kernel_version) of the trace header in the dump PATH,
     at the offsets the C compiler gives them."""
