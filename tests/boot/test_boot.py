@@ -640,6 +640,34 @@ def test_trace_events(case):
 
 
 @params_trace
+def test_check_clean(case):
+    """No boot of the matrix injects a window free: `earlyslab check` of
+    the trace at rest_init finds no error and exits 0 (warnings, such as
+    node mismatches on a CPU-only boot node, are allowed), and the kernel
+    counted no free in the mem_init window. The early phase's own work
+    (rebuilding the caches at the second kmem_cache_init(), say) must not
+    free early slab pages inside the window."""
+    b = get_boot(case)
+    get_trace(b, LATE)
+    p = subprocess.run([str(CLI), "--raw", str(b.stop(LATE)["dump"]),
+                        "check", "--json"], capture_output=True, text=True,
+                       check=False)
+    try:
+        res = json.loads(p.stdout)
+    except ValueError:
+        pytest.fail(f"earlyslab check: exit {p.returncode}: "
+                    f"{p.stderr.strip()}", pytrace=False)
+    errors = [a for a in res["anomalies"] if a.get("severity") == "error"]
+    assert p.returncode == 0 and not errors, \
+        f"check: exit {p.returncode}, {res['errors']} error(s), first: " \
+        f"{errors[:1]}"
+    line = serial_find(b, re.compile(r"(\d+) freed in the mem_init window"))
+    if line:
+        n = re.search(r"(\d+) freed in the mem_init window", line)[1]
+        assert n == "0", f"the kernel counted window frees: {line}"
+
+
+@params_trace
 def test_trace_full_marker(case):
     b = get_boot(case)
     t = get_trace(b, LATE)
