@@ -86,37 +86,44 @@ int es_check_hdr(struct es_trace *t, const struct est_header *hdr,
 	return 0;
 }
 
-/* Fill the window of a raw file with the slots from @slot on. */
-static void fill_window(struct es_trace *t, uint64_t slot)
+/*
+ * @len bytes of the raw file at @off into @buf. A file that shrank under
+ * us reads as zeroes there (slots never written) and fails the trace's
+ * I/O, which es_io_check() then reports.
+ */
+static void read_at(struct es_trace *t, unsigned char *buf, size_t len,
+		    uint64_t off)
 {
-	const uint32_t rs = t->hdr.record_size;
-	uint64_t n = t->nslots - slot, off;
-	size_t len, got = 0;
+	size_t got = 0;
 	ssize_t r;
 
-	if (n > t->win_slots)
-		n = t->win_slots;
-	len = (size_t)(n * rs);
-	off = t->hdr.header_size + slot * rs;
 	while (got < len) {
-		r = pread(t->raw_fd, t->win + got, len - got,
-			  (off_t)(off + got));
+		r = pread(t->raw_fd, buf + got, len - got, (off_t)(off + got));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
 		got += (size_t)r;
 	}
-	if (got < len) {
-		/* the file shrank under us: slots read as never written */
-		memset(t->win + got, 0, len - got);
-		if (!t->io_failed)
-			es_set_error(t, "%s: cut short while being read (%llu of %llu bytes readable)",
-				     t->name,
-				     (unsigned long long)(off + got),
-				     (unsigned long long)t->trace_avail);
-		t->io_failed = true;
-	}
+	if (got == len)
+		return;
+	memset(buf + got, 0, len - got);
+	if (!t->io_failed)
+		es_set_error(t, "%s: cut short while being read (%llu of %llu bytes readable)",
+			     t->name, (unsigned long long)(off + got),
+			     (unsigned long long)t->trace_avail);
+	t->io_failed = true;
+}
+
+/* Fill the window of a raw file with the slots from @slot on. */
+void es_fill_window(struct es_trace *t, uint64_t slot)
+{
+	uint64_t n = t->nslots - slot;
+
+	if (n > t->win_slots)
+		n = t->win_slots;
+	read_at(t, t->win, (size_t)(n * t->hdr.record_size),
+		t->hdr.header_size + slot * t->hdr.record_size);
 	t->win_first = slot;
 	t->win_nr = n;
 }
@@ -209,7 +216,7 @@ const char *es_bad_reason(struct es_trace *t, const struct es_event *ev,
 {
 	struct est_record rec;
 
-	memcpy(&rec, es_slot_bytes(t, ev->seq), sizeof(rec));
+	memcpy(&rec, es_slot_ptr(t, ev->seq), sizeof(rec));
 	if (est_slot_status(&rec, ev->seq) != EST_SLOT_OK)
 		return "committed slot with a wrong sequence number or state";
 	if (ev->type && ev->type < EST_EV_MAX && ev->type > t->type_max) {
@@ -319,25 +326,16 @@ static inline bool plausible(const struct est_record *rec,
 	return !es_implausible(&ev, NULL, 0);
 }
 
-static inline const unsigned char *slot_bytes(struct es_trace *t,
-					      uint64_t slot)
-{
-	if (t->recs)
-		return t->recs + slot * t->hdr.record_size;
-	if (slot - t->win_first >= t->win_nr)
-		fill_window(t, slot);
-	return t->win + (slot - t->win_first) * t->hdr.record_size;
-}
 
-/* Slot @slot into @ev; the cache name only if @name. */
-static inline void decode(struct es_trace *t, uint64_t slot,
-			  struct es_event *ev, bool name)
+/* Slot @slot, at @bytes, into @ev; the cache name only if @name. */
+static inline void decode_bytes(struct es_trace *t, const unsigned char *bytes,
+				uint64_t slot, struct es_event *ev, bool name)
 {
 	struct est_record rec;
 	uint32_t status;
 
 	/* Copy first: the bytes may be unaligned and are never trusted. */
-	memcpy(&rec, slot_bytes(t, slot), sizeof(rec));
+	memcpy(&rec, bytes, sizeof(rec));
 	status = (uint32_t)est_slot_status(&rec, slot);
 	if (status != ES_SLOT_OK) {
 		memset(ev, 0, sizeof(*ev));
@@ -372,20 +370,38 @@ static inline void decode(struct es_trace *t, uint64_t slot,
 		ev->status = ES_SLOT_BAD;
 }
 
+static inline void decode(struct es_trace *t, uint64_t slot,
+			  struct es_event *ev, bool name)
+{
+	decode_bytes(t, es_slot_ptr(t, slot), slot, ev, name);
+}
+
 void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev)
 {
 	decode(t, slot, ev, true);
 }
 
+/*
+ * es_decode_slot() for a look back at one slot (< t->nslots), such as the
+ * start of a run: the window of a raw file stays where it is, and a slot
+ * outside it is read alone.
+ */
+void es_decode_at(struct es_trace *t, uint64_t slot, struct es_event *ev)
+{
+	unsigned char buf[sizeof(struct est_record)];
+
+	if (t->recs || slot - t->win_first < t->win_nr) {
+		decode(t, slot, ev, true);
+		return;
+	}
+	read_at(t, buf, sizeof(buf),
+		t->hdr.header_size + slot * t->hdr.record_size);
+	decode_bytes(t, buf, slot, ev, true);
+}
+
 void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev)
 {
 	decode(t, slot, ev, false);
-}
-
-/* The bytes of slot @slot (< t->nslots), record_size of them. */
-const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot)
-{
-	return slot_bytes(t, slot);
 }
 
 /* What es_count() knows without reading a slot: the header's fields. */
@@ -413,35 +429,10 @@ void es_count_start(struct es_trace *t, struct es_status *c)
 	}
 }
 
-/* One slot's share of the counts, from its status and committed fields. */
-static inline void tally(struct es_status *c, uint32_t status, uint32_t type,
-			 uint32_t phase, uint64_t ts)
-{
-	switch (status) {
-	case ES_SLOT_OK:
-		break;
-	case ES_SLOT_TORN:
-		c->torn++;
-		return;
-	case ES_SLOT_PENDING:
-		c->pending++;
-		return;
-	default:
-		c->bad++;
-		return;
-	}
-	if (!c->committed)
-		c->first_ts = ts;
-	c->committed++;
-	c->by_type[type]++;
-	if (phase > c->last_phase)
-		c->last_phase = phase;
-	c->last_ts = ts;
-}
 
 void es_count_event(struct es_status *c, const struct es_event *ev)
 {
-	tally(c, ev->status, ev->type, ev->phase, ev->ts);
+	es_tally(c, ev->status, ev->type, ev->phase, ev->ts);
 }
 
 /* Counts of a pass over every slot become the trace's (es_count()). */
@@ -466,11 +457,11 @@ int es_count(struct es_trace *t)
 		struct est_record rec;
 		uint32_t st;
 
-		memcpy(&rec, slot_bytes(t, i), sizeof(rec));
+		memcpy(&rec, es_slot_ptr(t, i), sizeof(rec));
 		st = (uint32_t)est_slot_status(&rec, i);
 		if (st == ES_SLOT_OK && !plausible(&rec, t))
 			st = ES_SLOT_BAD;
-		tally(&c, st, rec.type, rec.phase, rec.ts);
+		es_tally(&c, st, rec.type, rec.phase, rec.ts);
 	}
 	if (es_io_check(t))
 		return -1;

@@ -112,7 +112,7 @@ struct es_page_layout {
 };
 
 /* Slots read at once from a raw file (bytes). */
-#define ES_WINDOW_BYTES		(1U << 20)
+#define ES_WINDOW_BYTES		(1U << 18)
 
 struct es_trace {
 	char err[512];
@@ -187,14 +187,55 @@ void es_stats_set_cache(struct es_stats *s, const char *pattern);
 int es_parse_u64(const char *s, uint64_t *v);
 
 /* decode.c */
+/* Read the window of a raw file from slot @slot on. */
+void es_fill_window(struct es_trace *t, uint64_t slot);
+
+/* The bytes of slot @slot (< t->nslots), record_size of them. */
+static inline const unsigned char *es_slot_ptr(struct es_trace *t,
+					       uint64_t slot)
+{
+	if (t->recs)
+		return t->recs + slot * t->hdr.record_size;
+	if (slot - t->win_first >= t->win_nr)
+		es_fill_window(t, slot);
+	return t->win + (slot - t->win_first) * t->hdr.record_size;
+}
+
+/* One slot's share of the counts, from its status and committed fields. */
+static inline void es_tally(struct es_status *c, uint32_t status,
+			    uint32_t type, uint32_t phase, uint64_t ts)
+{
+	switch (status) {
+	case ES_SLOT_OK:
+		break;
+	case ES_SLOT_TORN:
+		c->torn++;
+		return;
+	case ES_SLOT_PENDING:
+		c->pending++;
+		return;
+	default:
+		c->bad++;
+		return;
+	}
+	if (!c->committed)
+		c->first_ts = ts;
+	c->committed++;
+	c->by_type[type]++;
+	if (phase > c->last_phase)
+		c->last_phase = phase;
+	c->last_ts = ts;
+}
+
 bool es_loaded(struct es_trace *t);
 /* Check @h against @avail readable bytes; on success it becomes t->hdr. */
 int es_check_hdr(struct es_trace *t, const struct est_header *h,
 		 uint64_t avail);
-const unsigned char *es_slot_bytes(struct es_trace *t, uint64_t slot);
 void es_decode_slot(struct es_trace *t, uint64_t slot, struct es_event *ev);
 /* The same without the cache name. */
 void es_decode_lean(struct es_trace *t, uint64_t slot, struct es_event *ev);
+/* A slot looked back at: the window of a raw file does not move. */
+void es_decode_at(struct es_trace *t, uint64_t slot, struct es_event *ev);
 /* Why a committed record is bad (NULL: it is not); @buf may be NULL. */
 const char *es_implausible(const struct es_event *ev, char *buf, size_t n);
 /* Why slot ev->seq was decoded as bad. */
@@ -302,6 +343,11 @@ struct es_replay {
 
 /* (pfn, run) pairs es_timeline() keeps at once; tests lower it. */
 extern uint64_t es_timeline_budget;
+/*
+ * Tests set it to replay every slot the general way, to compare with the
+ * shortcut the common slots take.
+ */
+extern bool es_replay_general_only;
 
 int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 		  void *arg, uint64_t pfn_lo, uint64_t pfn_hi);

@@ -76,7 +76,10 @@ static_assert(sizeof(struct ft_line) == 64, "frame table line");
 /*
  * A live run, split: what the replay looks at on every event (small, so
  * that the runs of all frames stay in the cache), and the es_run handed
- * to the callbacks, filled only when there are callbacks to hand it to.
+ * to the callbacks. The es_run is kept for every live run only when a
+ * callback sees each run that ends; otherwise the few runs handed out
+ * (the live ones at the end, the owners named in anomalies) are rebuilt
+ * from their first event when asked for.
  */
 #define RS_LIVE		0x1
 #define RS_NEED_SKIP	0x2
@@ -86,10 +89,13 @@ struct run_hot {
 	uint64_t cache;
 	uint32_t refs;		/* frames pointing here */
 	uint32_t next;		/* in the free list, once ended */
+	uint32_t alloc1;	/* seq + 1 of its first event */
 	uint16_t flags;		/* ES_RUN_* */
 	uint8_t order;
 	uint8_t state;		/* RS_* */
 };
+
+static_assert(sizeof(struct run_hot) == 32, "hot run");
 
 /* The replay's own state, around the part the callbacks see. */
 struct rp {
@@ -103,10 +109,13 @@ struct rp {
 	uint64_t last_key;	/* the group found last, 0: none */
 	struct ft_line *last;
 	struct run_hot *hot;	/* by index; 0 is never used */
-	struct es_run *cold;	/* the same indices */
+	struct es_run *cold;	/* the same indices, if cold_needed */
+	struct es_run one;	/* a run rebuilt, if not */
 	uint32_t nruns, runcap, free_run;
 	bool all;		/* every pfn is tracked */
-	bool cold_needed;	/* a callback sees runs */
+	bool cold_needed;	/* a callback sees every run that ends */
+	bool names;		/* events are decoded with their cache name */
+	char name[ES_NAME_LEN];	/* ev_name() of an event decoded without */
 	bool complete_known;
 	struct es_status cnt;	/* what this pass has counted */
 };
@@ -258,11 +267,14 @@ static uint32_t run_new(struct rp *p)
 			if (!h)
 				return 0;
 			p->hot = h;
-			c = es_erealloc(p->cold, p->runcap * sizeof(*c),
-					(size_t)ncap * sizeof(*c));
-			if (!c)
-				return 0;
-			p->cold = c;
+			if (p->cold_needed) {
+				c = es_erealloc(p->cold,
+						p->runcap * sizeof(*c),
+						(size_t)ncap * sizeof(*c));
+				if (!c)
+					return 0;
+				p->cold = c;
+			}
 			p->runcap = ncap;
 		}
 		i = ++p->nruns;
@@ -277,11 +289,72 @@ static void run_put(struct rp *p, uint32_t i)
 	p->free_run = i;
 }
 
-/* The es_run of live run @i, its flags brought up to date. */
+/* The es_run of a run that began with event @ev, before it ends. */
+static void run_start(struct es_run *run, const struct es_event *ev,
+		      uint32_t flags)
+{
+	run->pfn = ev->pfn;
+	run->cache = ev->cache;
+	run->alloc_seq = ev->seq;
+	run->free_seq = ES_NO_SEQ;
+	run->alloc_caller = ev->caller;
+	run->free_caller = 0;
+	run->alloc_ts = ev->ts;
+	run->free_ts = 0;
+	run->order = ev->order;
+	run->flags = flags;
+	run->nid_req = ev->nid_req;
+	run->nid = ev->nid;
+	run->alloc_phase = ev->phase;
+	run->alloc_path = ev->path;
+	run->free_phase = 0;
+	run->free_path = 0;
+	memcpy(run->name, ev->name, sizeof(run->name));
+}
+
+/*
+ * The es_run of live run @i, its flags brought up to date: kept, or
+ * rebuilt from the slot of its first event (valid until the next call).
+ */
 static struct es_run *run_of(struct rp *p, uint32_t i)
 {
-	p->cold[i].flags = p->hot[i].flags;
-	return &p->cold[i];
+	const struct run_hot *h = &p->hot[i];
+	struct es_run *run = &p->one;
+	struct es_event ev;
+
+	if (p->cold_needed) {
+		p->cold[i].flags = h->flags;
+		return &p->cold[i];
+	}
+	es_decode_at(p->r.t, h->alloc1 - 1, &ev);
+	if (ev.status != ES_SLOT_OK) {
+		/* the file changed under us (es_io_check() says so) */
+		memset(&ev, 0, sizeof(ev));
+		ev.seq = h->alloc1 - 1;
+		ev.nid_req = ev.nid = EST_NO_NODE;
+	}
+	ev.pfn = h->pfn;
+	ev.cache = h->cache;
+	ev.order = h->order;
+	run_start(run, &ev, h->flags);
+	return run;
+}
+
+/*
+ * The cache name of @ev (status OK). Without a callback that sees events
+ * or every run, the events are decoded without it, and the few that need
+ * it (in anomalies) read it again.
+ */
+static const char *ev_name(struct es_replay *r, const struct es_event *ev)
+{
+	struct rp *p = (struct rp *)r;
+	struct es_event full;
+
+	if (p->names)
+		return ev->name;
+	es_decode_at(r->t, ev->seq, &full);
+	memcpy(p->name, full.name, sizeof(p->name));
+	return p->name;
 }
 
 static bool tracked(struct es_replay *r, uint64_t pfn)
@@ -328,7 +401,7 @@ static void report(struct es_replay *r, uint32_t kind,
 		a.order = ev->order;
 		a.phase = ev->phase;
 		a.ts = ev->ts;
-		memcpy(a.name, ev->name, sizeof(a.name));
+		memcpy(a.name, ev_name(r, ev), sizeof(a.name));
 	}
 	if (run) {
 		a.other_seq = run->alloc_seq;
@@ -376,7 +449,7 @@ static void report_count(struct es_replay *r, uint32_t kind,
 		a.caller = ev->caller;
 		a.order = ev->order;
 		a.phase = ev->phase;
-		memcpy(a.name, ev->name, sizeof(a.name));
+		memcpy(a.name, ev_name(r, ev), sizeof(a.name));
 	}
 	snprintf(a.detail, sizeof(a.detail), "%s", detail);
 	emit(r, &a);
@@ -467,33 +540,15 @@ static int do_getpages(struct rp *p, const struct es_event *ev)
 	h->pfn = ev->pfn;
 	h->cache = ev->cache;
 	h->refs = 0;
+	h->alloc1 = seq1(ev->seq);
 	h->order = (uint8_t)ev->order;
 	h->state = RS_LIVE;
 	h->flags = (ev->flags & EST_RF_EARLY_PAGE) ||
 		   ev->path == EST_PATH_MEMBLOCK ? ES_RUN_EARLY : 0;
 	if (ev->type == EST_EV_LARGE)
 		h->flags |= ES_RUN_LARGE;
-	if (p->cold_needed) {
-		struct es_run *run = &p->cold[li];
-
-		run->pfn = ev->pfn;
-		run->cache = ev->cache;
-		run->alloc_seq = ev->seq;
-		run->free_seq = ES_NO_SEQ;
-		run->alloc_caller = ev->caller;
-		run->free_caller = 0;
-		run->alloc_ts = ev->ts;
-		run->free_ts = 0;
-		run->order = ev->order;
-		run->flags = h->flags;
-		run->nid_req = ev->nid_req;
-		run->nid = ev->nid;
-		run->alloc_phase = ev->phase;
-		run->alloc_path = ev->path;
-		run->free_phase = 0;
-		run->free_path = 0;
-		memcpy(run->name, ev->name, sizeof(run->name));
-	}
+	if (p->cold_needed)
+		run_start(&p->cold[li], ev, h->flags);
 	for (pfn = ev->pfn, end = pfn + n; pfn < end;) {
 		struct ft_ent *e = grp_span(p, pfn, end, true, &cnt);
 
@@ -525,6 +580,20 @@ static int do_getpages(struct rp *p, const struct es_event *ev)
 	return 0;
 }
 
+static const char *run_name(struct rp *p, uint32_t li)
+{
+	const char *name = run_of(p, li)->name;
+
+	return name[0] ? name : "?";
+}
+
+static const char *ev_label(struct rp *p, const struct es_event *ev)
+{
+	const char *name = ev_name(&p->r, ev);
+
+	return name[0] ? name : "?";
+}
+
 /* A free that ends run @li: does it match how the run began? */
 static void free_mismatch(struct rp *p, const struct es_event *ev,
 			  uint32_t li)
@@ -540,17 +609,15 @@ static void free_mismatch(struct rp *p, const struct es_event *ev,
 	if (ev->cache && h->cache && ev->cache != h->cache)
 		report(&p->r, ES_K_CACHE_MISMATCH, ev, ev->pfn, run_of(p, li),
 		       "freed by cache 0x%llx (%s), owned by 0x%llx (%s)",
-		       (unsigned long long)ev->cache,
-		       ev->name[0] ? ev->name : "?",
+		       (unsigned long long)ev->cache, ev_label(p, ev),
 		       (unsigned long long)h->cache,
-		       p->cold[li].name[0] ? p->cold[li].name : "?");
+		       run_name(p, li));
 	if (large != !!(h->flags & ES_RUN_LARGE))
 		report(&p->r, ES_K_CACHE_MISMATCH, ev, ev->pfn, run_of(p, li),
 		       large ? "freed as a large kmalloc, owned by cache 0x%llx (%s)" :
 			       "freed by cache 0x%llx (%s), owned by a large kmalloc",
 		       (unsigned long long)(large ? h->cache : ev->cache),
-		       large ? (p->cold[li].name[0] ? p->cold[li].name : "?") :
-			       (ev->name[0] ? ev->name : "?"));
+		       large ? run_name(p, li) : ev_label(p, ev));
 }
 
 static int do_freepages(struct rp *p, const struct es_event *ev)
@@ -682,10 +749,8 @@ static int cmp_live(const void *a, const void *b)
 	if (hx->pfn != hy->pfn)
 		return hx->pfn < hy->pfn ? -1 : 1;
 	/* the same first frame (frames not tracked): the older one first */
-	if (sort_ctx->cold_needed &&
-	    sort_ctx->cold[x].alloc_seq != sort_ctx->cold[y].alloc_seq)
-		return sort_ctx->cold[x].alloc_seq < sort_ctx->cold[y].alloc_seq ?
-			       -1 : 1;
+	if (hx->alloc1 != hy->alloc1)
+		return hx->alloc1 < hy->alloc1 ? -1 : 1;
 	return x < y ? -1 : x > y;
 }
 
@@ -838,6 +903,90 @@ static int replay_event(struct rp *p, const struct es_event *ev)
 	return 0;
 }
 
+/*
+ * The common slot, replayed straight from its bytes: a committed getpages
+ * or freepages of frames within one group, when every frame is tracked
+ * and no callback sees the runs that end (owners, check, stats), and
+ * there is nothing to report: no overlap, a free that matches its run, no
+ * node mismatch, no window, no memblock_free_all() under way. Anything
+ * else returns false, having changed nothing that matters, and goes the
+ * general way: es_decode_slot() and replay_event() give the same answer
+ * for these slots, only slower.
+ */
+bool es_replay_general_only;
+
+static bool replay_fast(struct rp *p, const unsigned char *b, uint64_t slot)
+{
+	struct est_record rec;
+	uint64_t n, key;
+	struct ft_line *g;
+	struct ft_ent *e;
+	struct run_hot *h;
+	unsigned int off, k;
+	uint32_t li;
+
+	memcpy(&rec, b, sizeof(rec));
+	if (rec.state != EST_STATE_COMMITTED || rec.seq != slot ||
+	    (rec.type != EST_EV_GETPAGES && rec.type != EST_EV_FREEPAGES) ||
+	    rec.phase >= EST_PHASE_MAX || rec.path >= EST_PATH_MAX ||
+	    rec.order > FT_SHIFT || p->r.in_free_all)
+		return false;
+	n = 1ULL << rec.order;
+	off = (unsigned int)(rec.pfn & (FT_GROUP - 1));
+	if (off + n > FT_GROUP || rec.pfn + n < rec.pfn)
+		return false;
+	key = (rec.pfn >> FT_SHIFT) + 1;
+
+	if (rec.type == EST_EV_GETPAGES) {
+		if (rec.nid_req != EST_NO_NODE && rec.nid_req != rec.nid)
+			return false;
+		g = p->last_key == key ? p->last : ft_add(p, key);
+		if (!g)
+			return false;
+		e = &g->e[off];
+		for (k = 0; k < n; k++)
+			if (e[k].live)
+				return false;
+		li = run_new(p);
+		if (!li)
+			return false;
+		h = &p->hot[li];
+		h->pfn = rec.pfn;
+		h->cache = rec.cache;
+		h->refs = (uint32_t)n;
+		h->alloc1 = seq1(slot);
+		h->order = rec.order;
+		h->state = RS_LIVE;
+		h->flags = (rec.flags & EST_RF_EARLY_PAGE) ||
+			   rec.path == EST_PATH_MEMBLOCK ? ES_RUN_EARLY : 0;
+		for (k = 0; k < n; k++)
+			e[k].live = li;
+	} else {
+		if (rec.phase == EST_PHASE_WINDOW || rec.path == EST_PATH_WINDOW)
+			return false;
+		g = p->last_key == key ? p->last : ft_find(p, key);
+		if (!g)
+			return false;
+		e = &g->e[off];
+		li = e->live;
+		if (!li)
+			return false;
+		h = &p->hot[li];
+		/* a live run owns every frame it covers: these are all li */
+		if (h->pfn != rec.pfn || h->order != rec.order ||
+		    (h->flags & ES_RUN_LARGE) || h->refs != n ||
+		    (rec.cache && h->cache && rec.cache != h->cache))
+			return false;
+		for (k = 0; k < n; k++) {
+			e[k].live = 0;
+			set_free(&e[k], slot);
+		}
+		run_put(p, li);
+	}
+	es_tally(&p->cnt, ES_SLOT_OK, rec.type, rec.phase, rec.ts);
+	return true;
+}
+
 /* Hand the runs still live to the caller, by pfn, and release them all. */
 static int release_live(struct rp *p, bool hand_out)
 {
@@ -856,7 +1005,8 @@ static int release_live(struct rp *p, bool hand_out)
 	}
 	free(idx);
 	es_efree(p->hot, p->runcap * sizeof(*p->hot));
-	es_efree(p->cold, p->runcap * sizeof(*p->cold));
+	if (p->cold_needed)
+		es_efree(p->cold, p->runcap * sizeof(*p->cold));
 	ft_free(p);
 	return nomem ? oom(r) : 0;
 }
@@ -925,7 +1075,7 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 	struct rp p;
 	struct es_replay *r = &p.r;
 	struct es_event ev;
-	bool restricted;
+	bool restricted, fast;
 	uint64_t i;
 	int ret = 0;
 
@@ -939,7 +1089,8 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 	r->pfn_hi = pfn_hi;
 	restricted = pfn_lo || pfn_hi != UINT64_MAX;
 	p.all = !restricted && !ops->want_pfn;
-	p.cold_needed = ops->anomaly || ops->run_end || ops->run_live;
+	p.cold_needed = ops->run_end != NULL;
+	p.names = p.cold_needed || ops->event;
 	if (t->counted) {
 		p.complete_known = true;
 		r->complete = es_trace_complete(t);
@@ -952,7 +1103,15 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 	 * decoded further.
 	 */
 	restricted = restricted && !ops->event && !ops->anomaly;
+	fast = p.all && !p.cold_needed && !es_replay_general_only;
 	for (i = 0; i < t->nslots && !r->stop; i++) {
+		if (fast && replay_fast(&p, es_slot_ptr(t, i), i)) {
+			if (ops->event) {
+				es_decode_slot(t, i, &ev);
+				r->stop = ops->event(r, &ev);
+			}
+			continue;
+		}
 		if (restricted) {
 			uint64_t n;
 
@@ -968,7 +1127,10 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 				continue;
 			}
 		}
-		es_decode_slot(t, i, &ev);
+		if (p.names)
+			es_decode_slot(t, i, &ev);
+		else
+			es_decode_lean(t, i, &ev);
 		if (!restricted)
 			es_count_event(&p.cnt, &ev);
 		ret = replay_event(&p, &ev);

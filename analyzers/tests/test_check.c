@@ -1166,6 +1166,154 @@ static void test_large_double_free(void **state)
 	synth_free(s);
 }
 
+/* ---- the shortcut of the common slots ----------------------------------- */
+
+static uint64_t rnd_state = 0x2545f4914f6cdd1dULL;
+
+static uint64_t rnd(uint64_t below)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state % below;
+}
+
+/*
+ * A trace that goes wrong in every way a replay checks, over few frames
+ * so that runs collide: orders 0 to 4 (4 spans two groups), frames not
+ * aligned to their order, frees of the wrong order, cache or kind, double
+ * frees, node mismatches, frees in the window, skips, torn and bad slots.
+ */
+static struct synth *hostile_mix(uint32_t n)
+{
+	static const uint64_t caches[] = { CACHE_A, CACHE_B, CACHE_C, 0 };
+	static const char *const names[] = { "kmem_cache", "kmalloc-64",
+					     "kmalloc-128", "" };
+	static const uint8_t paths[] = { EST_PATH_MEMBLOCK, EST_PATH_BUDDY,
+					 EST_PATH_WINDOW, EST_PATH_LATE };
+	struct synth *s = early(n + 16);
+	uint64_t live[64] = { 0 };
+	uint8_t lorder[64] = { 0 };
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned int k = (unsigned int)rnd(64), c = (unsigned int)rnd(4);
+		uint64_t pfn = 0x1000 + rnd(160);
+		uint8_t order = (uint8_t)(rnd(8) < 5 ? 0 : rnd(5));
+		uint8_t path = paths[rnd(8) < 6 ? rnd(2) : rnd(4)];
+
+		if (rnd(3) == 0)
+			pfn &= ~((1ULL << order) - 1);
+		if (i == n / 2)
+			synth_phase(s, EST_PHASE_FREE_ALL);
+		else if (i == n / 2 + 40)
+			synth_phase(s, EST_PHASE_WINDOW);
+		else if (i == n / 2 + 400)
+			synth_phase(s, EST_PHASE_UP);
+		if (i >= n / 2 && i < n / 2 + 40) {
+			synth_skip(s, live[k] ? live[k] : pfn, 1ULL << rnd(4));
+			continue;
+		}
+		switch (rnd(16)) {
+		case 0:
+			synth_get_node(s, pfn, order, path, caches[c], names[c],
+				       (int16_t)rnd(2), (int16_t)rnd(2));
+			break;
+		case 1:
+			synth_large_get(s, pfn, order, 4096ULL << order);
+			break;
+		case 2:
+			synth_large_free(s, pfn, order, path);
+			break;
+		case 3:
+			synth_torn(s);
+			break;
+		case 4:
+			if (s->hdr->head.counter)
+				synth_bad(s, rnd((uint64_t)s->hdr->head.counter));
+			break;
+		case 5: case 6: case 7: case 8: case 9:
+			GET(s, pfn, order, path, caches[c], names[c]);
+			live[k] = pfn;
+			lorder[k] = order;
+			break;
+		default:
+			/* mostly the frees that match, some that do not */
+			if (live[k] && rnd(4))
+				PUT(s, live[k], rnd(8) ? lorder[k] : order,
+				    path, rnd(8) ? caches[c] : CACHE_C,
+				    names[c]);
+			else
+				PUT(s, pfn, order, path, caches[c], names[c]);
+			live[k] = 0;
+			break;
+		}
+	}
+	return s;
+}
+
+static char *command_out(struct es_trace *t, const char *cmd, bool general)
+{
+	char *argv[2] = { (char *)cmd, NULL }, *out, *err, *all;
+	size_t n;
+	int rc;
+
+	es_replay_general_only = general;
+	rc = es_command_str(t, 1, argv, ES_OUT_JSON, &out, &err);
+	es_replay_general_only = false;
+	if (rc != 0 && rc != 1)
+		fail_msg("%s: exit %d: %s", cmd, rc, err);
+	n = strlen(out) + strlen(err) + 16;
+	all = malloc(n);
+	assert_non_null(all);
+	snprintf(all, n, "%d\n%s%s", rc, out, err);
+	es_free(out);
+	es_free(err);
+	return all;
+}
+
+/* Every command says the same with and without the shortcut. */
+static void test_fast_replay_agrees(void **state)
+{
+	static const char *const cmds[] = { "check", "owners", "stats",
+					    "status" };
+	char dir[] = "/tmp/es-fast-XXXXXX", path[64];
+	int round, from, i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/trace.raw", dir);
+	for (round = 0; round < 6; round++) {
+		/* 20,000 slots: the raw file is read in several windows */
+		struct synth *s = hostile_mix(round < 3 ? 2000 : 20000);
+
+		assert_int_equal(synth_write(s, path), 0);
+		for (from = 0; from < 2; from++) {
+			struct es_trace *t = from ? es_trace_new() : load(s);
+
+			if (from)
+				assert_int_equal(es_load_raw(t, path), 0);
+			for (i = 0; i < 4; i++) {
+				char *fast = command_out(t, cmds[i], false);
+				char *slow = command_out(t, cmds[i], true);
+
+				if (strcmp(fast, slow))
+					fail_msg("%s, round %d: the shortcut says\n%.2000s\nthe general way\n%.2000s",
+						 cmds[i], round, fast, slow);
+				/* and the trace does go wrong */
+				if (!strcmp(cmds[i], "check"))
+					assert_int_equal(fast[0], '1');
+				free(fast);
+				free(slow);
+			}
+			es_trace_free(t);
+		}
+		synth_free(s);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1195,6 +1343,7 @@ int main(void)
 		cmocka_unit_test(test_large_missed_skip),
 		cmocka_unit_test(test_large_free_unallocated),
 		cmocka_unit_test(test_large_double_free),
+		cmocka_unit_test(test_fast_replay_agrees),
 	};
 
 	return cmocka_run_group_tests_name("libearlyslab checks", tests, NULL,
