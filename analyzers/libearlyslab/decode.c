@@ -343,21 +343,7 @@ static inline void decode_bytes(struct es_trace *t, const unsigned char *bytes,
 		ev->status = status;
 		return;
 	}
-	ev->seq = slot;
-	ev->status = status;
-	ev->pfn = rec.pfn;
-	ev->cache = rec.cache;
-	ev->caller = rec.caller;
-	ev->ts = rec.ts;
-	ev->arg = rec.arg;
-	ev->type = rec.type;
-	ev->phase = rec.phase;
-	ev->order = rec.order;
-	ev->path = rec.path;
-	ev->nid_req = rec.nid_req;
-	ev->nid = rec.nid;
-	ev->cpu = rec.cpu;
-	ev->flags = rec.flags;
+	es_event_fill(ev, &rec, slot);
 	if (name)
 		copy_name(ev->name, rec.name);
 	else

@@ -187,6 +187,27 @@ void es_stats_set_cache(struct es_stats *s, const char *pattern);
 int es_parse_u64(const char *s, uint64_t *v);
 
 /* decode.c */
+/* The fields of committed record @rec of slot @slot, but its name. */
+static inline void es_event_fill(struct es_event *ev,
+				 const struct est_record *rec, uint64_t slot)
+{
+	ev->seq = slot;
+	ev->status = ES_SLOT_OK;
+	ev->pfn = rec->pfn;
+	ev->cache = rec->cache;
+	ev->caller = rec->caller;
+	ev->ts = rec->ts;
+	ev->arg = rec->arg;
+	ev->type = rec->type;
+	ev->phase = rec->phase;
+	ev->order = rec->order;
+	ev->path = rec->path;
+	ev->nid_req = rec->nid_req;
+	ev->nid = rec->nid;
+	ev->cpu = rec->cpu;
+	ev->flags = rec->flags;
+}
+
 /* Read the window of a raw file from slot @slot on. */
 void es_fill_window(struct es_trace *t, uint64_t slot);
 
@@ -321,6 +342,8 @@ struct es_replay_ops {
 	int (*anomaly)(struct es_replay *r, const struct es_anomaly *a);
 	/* only pfns for which this returns true are tracked (NULL: all) */
 	bool (*want_pfn)(struct es_replay *r, uint64_t pfn);
+	/* event() is handed events without their name: es_replay_name() */
+	bool lean_events;
 };
 
 struct es_replay {
@@ -351,6 +374,8 @@ extern bool es_replay_general_only;
 
 int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 		  void *arg, uint64_t pfn_lo, uint64_t pfn_hi);
+/* The cache name of event @ev (status OK) of a replay under way. */
+const char *es_replay_name(struct es_replay *r, const struct es_event *ev);
 uint64_t es_event_pages(const struct es_event *ev);
 
 /* util.c: errors with their machine code (enum es_errcode) */

@@ -115,7 +115,7 @@ struct rp {
 	bool all;		/* every pfn is tracked */
 	bool cold_needed;	/* a callback sees every run that ends */
 	bool names;		/* events are decoded with their cache name */
-	char name[ES_NAME_LEN];	/* ev_name() of an event decoded without */
+	char name[ES_NAME_LEN];	/* es_replay_name() of a lean event */
 	bool complete_known;
 	struct es_status cnt;	/* what this pass has counted */
 };
@@ -142,7 +142,7 @@ static size_t ft_slot(unsigned int bits, uint64_t key)
 	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
 }
 
-static struct ft_line *ft_find(struct rp *p, uint64_t key)
+static inline struct ft_line *ft_find(struct rp *p, uint64_t key)
 {
 	size_t i;
 
@@ -341,11 +341,11 @@ static struct es_run *run_of(struct rp *p, uint32_t i)
 }
 
 /*
- * The cache name of @ev (status OK). Without a callback that sees events
- * or every run, the events are decoded without it, and the few that need
- * it (in anomalies) read it again.
+ * The cache name of @ev (status OK). Unless a callback sees every run, or
+ * events with their names, the events are decoded without it, and the few
+ * that need it (in anomalies, a new cache for stats) read it again.
  */
-static const char *ev_name(struct es_replay *r, const struct es_event *ev)
+const char *es_replay_name(struct es_replay *r, const struct es_event *ev)
 {
 	struct rp *p = (struct rp *)r;
 	struct es_event full;
@@ -401,7 +401,7 @@ static void report(struct es_replay *r, uint32_t kind,
 		a.order = ev->order;
 		a.phase = ev->phase;
 		a.ts = ev->ts;
-		memcpy(a.name, ev_name(r, ev), sizeof(a.name));
+		memcpy(a.name, es_replay_name(r, ev), sizeof(a.name));
 	}
 	if (run) {
 		a.other_seq = run->alloc_seq;
@@ -449,7 +449,7 @@ static void report_count(struct es_replay *r, uint32_t kind,
 		a.caller = ev->caller;
 		a.order = ev->order;
 		a.phase = ev->phase;
-		memcpy(a.name, ev_name(r, ev), sizeof(a.name));
+		memcpy(a.name, es_replay_name(r, ev), sizeof(a.name));
 	}
 	snprintf(a.detail, sizeof(a.detail), "%s", detail);
 	emit(r, &a);
@@ -589,7 +589,7 @@ static const char *run_name(struct rp *p, uint32_t li)
 
 static const char *ev_label(struct rp *p, const struct es_event *ev)
 {
-	const char *name = ev_name(&p->r, ev);
+	const char *name = es_replay_name(&p->r, ev);
 
 	return name[0] ? name : "?";
 }
@@ -915,9 +915,42 @@ static int replay_event(struct rp *p, const struct es_event *ev)
  */
 bool es_replay_general_only;
 
-static bool replay_fast(struct rp *p, const unsigned char *b, uint64_t slot)
+/* Fields of the record at @b, whose bytes may be unaligned. */
+#define REC_AT(b, f)	((b) + offsetof(struct est_record, f))
+
+static inline uint64_t rec_u64(const unsigned char *p)
 {
-	struct est_record rec;
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t rec_u32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint16_t rec_u16(const unsigned char *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static bool replay_fast(struct rp *p, const unsigned char *b, uint64_t slot,
+			struct es_event *ev)
+{
+	struct {
+		uint64_t pfn, cache, ts;
+		uint8_t type, phase, order, path;
+		int16_t nid_req, nid;
+		uint16_t flags;
+	} rec;
 	uint64_t n, key;
 	struct ft_line *g;
 	struct ft_ent *e;
@@ -925,9 +958,15 @@ static bool replay_fast(struct rp *p, const unsigned char *b, uint64_t slot)
 	unsigned int off, k;
 	uint32_t li;
 
-	memcpy(&rec, b, sizeof(rec));
-	if (rec.state != EST_STATE_COMMITTED || rec.seq != slot ||
-	    (rec.type != EST_EV_GETPAGES && rec.type != EST_EV_FREEPAGES) ||
+	if (rec_u32(REC_AT(b, state)) != EST_STATE_COMMITTED ||
+	    rec_u64(REC_AT(b, seq)) != slot)
+		return false;
+	rec.type = *REC_AT(b, type);
+	rec.phase = *REC_AT(b, phase);
+	rec.order = *REC_AT(b, order);
+	rec.path = *REC_AT(b, path);
+	rec.pfn = rec_u64(REC_AT(b, pfn));
+	if ((rec.type != EST_EV_GETPAGES && rec.type != EST_EV_FREEPAGES) ||
 	    rec.phase >= EST_PHASE_MAX || rec.path >= EST_PATH_MAX ||
 	    rec.order > FT_SHIFT || p->r.in_free_all)
 		return false;
@@ -936,6 +975,11 @@ static bool replay_fast(struct rp *p, const unsigned char *b, uint64_t slot)
 	if (off + n > FT_GROUP || rec.pfn + n < rec.pfn)
 		return false;
 	key = (rec.pfn >> FT_SHIFT) + 1;
+	rec.cache = rec_u64(REC_AT(b, cache));
+	rec.ts = rec_u64(REC_AT(b, ts));
+	rec.nid_req = (int16_t)rec_u16(REC_AT(b, nid_req));
+	rec.nid = (int16_t)rec_u16(REC_AT(b, nid));
+	rec.flags = rec_u16(REC_AT(b, flags));
 
 	if (rec.type == EST_EV_GETPAGES) {
 		if (rec.nid_req != EST_NO_NODE && rec.nid_req != rec.nid)
@@ -984,6 +1028,14 @@ static bool replay_fast(struct rp *p, const unsigned char *b, uint64_t slot)
 		run_put(p, li);
 	}
 	es_tally(&p->cnt, ES_SLOT_OK, rec.type, rec.phase, rec.ts);
+	if (ev) {
+		/* what es_decode_lean() gives */
+		struct est_record all;
+
+		memcpy(&all, b, sizeof(all));
+		es_event_fill(ev, &all, slot);
+		memset(ev->name, 0, sizeof(ev->name));
+	}
 	return true;
 }
 
@@ -1074,7 +1126,7 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 {
 	struct rp p;
 	struct es_replay *r = &p.r;
-	struct es_event ev;
+	struct es_event ev, *lean_ev;
 	bool restricted, fast;
 	uint64_t i;
 	int ret = 0;
@@ -1090,7 +1142,7 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 	restricted = pfn_lo || pfn_hi != UINT64_MAX;
 	p.all = !restricted && !ops->want_pfn;
 	p.cold_needed = ops->run_end != NULL;
-	p.names = p.cold_needed || ops->event;
+	p.names = p.cold_needed || (ops->event && !ops->lean_events);
 	if (t->counted) {
 		p.complete_known = true;
 		r->complete = es_trace_complete(t);
@@ -1104,10 +1156,12 @@ int es_replay_run(struct es_trace *t, const struct es_replay_ops *ops,
 	 */
 	restricted = restricted && !ops->event && !ops->anomaly;
 	fast = p.all && !p.cold_needed && !es_replay_general_only;
+	lean_ev = ops->event && !p.names ? &ev : NULL;
 	for (i = 0; i < t->nslots && !r->stop; i++) {
-		if (fast && replay_fast(&p, es_slot_ptr(t, i), i)) {
+		if (fast && replay_fast(&p, es_slot_ptr(t, i), i, lean_ev)) {
 			if (ops->event) {
-				es_decode_slot(t, i, &ev);
+				if (p.names)
+					es_decode_slot(t, i, &ev);
 				r->stop = ops->event(r, &ev);
 			}
 			continue;

@@ -47,6 +47,30 @@ static size_t node_idx(int32_t nid)
 						     NR_NODE_SLOTS - 1;
 }
 
+/* The slot of @cache in the table (s->ccap > 0), or the empty one for it. */
+static size_t cache_slot(const struct es_stats *s, uint64_t cache)
+{
+	size_t i;
+
+	for (i = (size_t)(cache * 0x9e3779b97f4a7c15ULL >> 20) & (s->ccap - 1);
+	     s->used[i] && s->caches[i].cache != cache;
+	     i = (i + 1) & (s->ccap - 1))
+		;
+	return i;
+}
+
+/* The row of @cache, NULL if it has none yet. */
+static struct es_cache_stat *cache_find(const struct es_stats *s,
+					uint64_t cache)
+{
+	size_t i;
+
+	if (!s->ccap)
+		return NULL;
+	i = cache_slot(s, cache);
+	return s->used[i] ? &s->caches[i] : NULL;
+}
+
 static struct es_cache_stat *cache_get(struct es_stats *s, uint64_t cache,
 					const char *name)
 {
@@ -55,11 +79,9 @@ static struct es_cache_stat *cache_get(struct es_stats *s, uint64_t cache,
 	size_t i, ocap = s->ccap;
 
 	if (s->ccap && s->cnr * 10 < s->ccap * 7) {
-		for (i = (size_t)(cache * 0x9e3779b97f4a7c15ULL >> 20) &
-			 (s->ccap - 1);
-		     s->used[i]; i = (i + 1) & (s->ccap - 1))
-			if (s->caches[i].cache == cache)
-				return &s->caches[i];
+		i = cache_slot(s, cache);
+		if (s->used[i])
+			return &s->caches[i];
 		s->used[i] = 1;
 		s->caches[i].cache = cache;
 		memcpy(s->caches[i].name, name, ES_NAME_LEN);
@@ -99,12 +121,18 @@ static void add(struct es_count *c, uint64_t pages)
 	c->pages += pages;
 }
 
-/* The frames an event takes (@in) or gives back, by its owner. */
-static void owner_pages(struct es_stats *s, const struct es_event *ev,
+/*
+ * The frames an event takes (@in) or gives back, by its owner. Events
+ * come without their names: a new owner's is read from its slot.
+ */
+static void owner_pages(struct es_replay *r, const struct es_event *ev,
 			uint64_t pages, bool in)
 {
-	struct es_cache_stat *cs = cache_get(s, ev->cache, ev->name);
+	struct es_stats *s = r->arg;
+	struct es_cache_stat *cs = cache_find(s, ev->cache);
 
+	if (!cs)
+		cs = cache_get(s, ev->cache, es_replay_name(r, ev));
 	if (!cs)
 		return;
 	if (in) {
@@ -124,7 +152,8 @@ static int stats_event(struct es_replay *r, const struct es_event *ev)
 	if (ev->status != ES_SLOT_OK)
 		return 0;
 	if (s->cache_filter &&
-	    !es_cache_match(s->cache_filter, ev->cache, ev->name))
+	    !es_cache_match(s->cache_filter, ev->cache,
+			    es_replay_name(r, ev)))
 		return 0;
 	s->total++;
 	s->by_type[idx(ev->type, EST_EV_MAX)]++;
@@ -139,13 +168,13 @@ static int stats_event(struct es_replay *r, const struct es_event *ev)
 		add(&s->get_node[node_idx(ev->nid)], pages);
 		if (ev->nid_req != EST_NO_NODE && ev->nid_req != ev->nid)
 			s->node_mismatch++;
-		owner_pages(s, ev, pages, true);
+		owner_pages(r, ev, pages, true);
 		break;
 	case EST_EV_FREEPAGES:
 		add(&s->freed, pages);
 		add(&s->free_phase[idx(ev->phase, EST_PHASE_MAX)], pages);
 		add(&s->free_path[idx(ev->path, EST_PATH_MAX)], pages);
-		owner_pages(s, ev, pages, false);
+		owner_pages(r, ev, pages, false);
 		break;
 	case EST_EV_SKIP:
 		add(&s->skip, pages);
@@ -157,12 +186,12 @@ static int stats_event(struct es_replay *r, const struct es_event *ev)
 		s->large_path[idx(ev->path, EST_PATH_MAX)].pages += ev->arg;
 		/* frames from memblock: their owner is a row of its own */
 		if (pages)
-			owner_pages(s, ev, pages, true);
+			owner_pages(r, ev, pages, true);
 		break;
 	case EST_EV_LARGE_FREE:
 		add(&s->large_free, pages);
 		add(&s->large_free_path[idx(ev->path, EST_PATH_MAX)], pages);
-		owner_pages(s, ev, pages, false);
+		owner_pages(r, ev, pages, false);
 		break;
 	}
 	return s->oom ? -1 : 0;
@@ -229,6 +258,7 @@ int es_stats_run(struct es_stats *s, struct es_trace *t)
 	static const struct es_replay_ops ops = {
 		.event = stats_event,
 		.run_live = stats_live,
+		.lean_events = true,
 	};
 	size_t i, n = 0;
 	int r;
