@@ -19,7 +19,9 @@ tag=initramfs
 die() { echo "$tag: $*" >&2; exit 1; }
 
 [ -x "$BUSYBOX" ] || die "$BUSYBOX missing (apt-get install busybox-static)"
-if ! "$BUSYBOX" --list 2>/dev/null | grep -qx poweroff; then
+# the whole list first: grep -q leaving early would fail the pipe (pipefail)
+applets=$("$BUSYBOX" --list 2>/dev/null) || applets=
+if ! grep -qx poweroff <<<"$applets"; then
 	die "$BUSYBOX has no poweroff applet"
 fi
 if LC_ALL=C readelf -l "$BUSYBOX" 2>/dev/null | grep -q 'INTERP'; then
@@ -38,7 +40,7 @@ stage=$(mktemp -d "$BUILD/.initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,root}
 cp "$BUSYBOX" "$stage/bin/busybox"
-for applet in $("$BUSYBOX" --list); do
+for applet in $applets; do
 	[ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
 done
 install -m 0755 "$INIT" "$stage/init"
