@@ -903,16 +903,6 @@ static int replay_event(struct rp *p, const struct es_event *ev)
 	return 0;
 }
 
-/*
- * The common slot, replayed straight from its bytes: a committed getpages
- * or freepages of frames within one group, when every frame is tracked
- * and no callback sees the runs that end (owners, check, stats), and
- * there is nothing to report: no overlap, a free that matches its run, no
- * node mismatch, no window, no memblock_free_all() under way. Anything
- * else returns false, having changed nothing that matters, and goes the
- * general way: es_decode_slot() and replay_event() give the same answer
- * for these slots, only slower.
- */
 bool es_replay_general_only;
 
 /* Fields of the record at @b, whose bytes may be unaligned. */
@@ -942,6 +932,16 @@ static inline uint16_t rec_u16(const unsigned char *p)
 	return v;
 }
 
+/*
+ * The common slot, replayed straight from its bytes: a committed getpages
+ * or freepages of frames within one group, when every frame is tracked
+ * and no callback sees the runs that end (owners, check, stats), and
+ * there is nothing to report: no overlap, a free that matches its run, no
+ * node mismatch, no window, no memblock_free_all() under way. Anything
+ * else returns false, having changed nothing that matters, and goes the
+ * general way: es_decode_slot() and replay_event() give the same answer
+ * for these slots, only slower.
+ */
 static bool replay_fast(struct rp *p, const unsigned char *b, uint64_t slot,
 			struct es_event *ev)
 {
